@@ -1,0 +1,130 @@
+"""Every path of a build directory, defined once.
+
+```
+<build>/
+  README.md                              dataset card (YAML `configs` for datasets.load_dataset)
+  data/<family>/train-<NNNNN>.parquet    shards per family (localization = the `grounding` config)
+  spld_grounding_data.jsonl              upstream-compatible export (published keys only)
+  spld_spatial_data.jsonl
+  images/<scan_id>/<frame_index>.jpg     media (copied, or rebuilt by `materialize`)
+  meta/manifest.json  meta/stats.json  meta/info.json  meta/media.json (per-image checksums)
+  scenes/<scan_id>.json                  scene-record cache (re-generation skips unification)
+  _state/                                resume markers and per-scan sample spools (not published)
+  _dropped/<stage>.jsonl                 rows removed by validators, with the reason (not published)
+```
+Nothing outside this module builds these paths by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ladderdata.records import Family
+
+GROUNDING_JSONL = "spld_grounding_data.jsonl"
+SPATIAL_JSONL = "spld_spatial_data.jsonl"
+UNPUBLISHED_DIRS = ("_state", "_dropped", "scenes")
+"""Top-level folders that are working state, never pushed to the Hub."""
+
+
+def image_relpath(scan_id: str, frame_index: int) -> str:
+    """Published relative image path, e.g. `scene0055_00/1070.jpg`."""
+    return f"{scan_id}/{int(frame_index)}.jpg"
+
+
+@dataclass(frozen=True)
+class BuildLayout:
+    """Paths inside one build directory."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
+    # published files
+    @property
+    def card(self) -> Path:
+        return self.root / "README.md"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    def family_dir(self, family: Family | str) -> Path:
+        return self.data_dir / str(Family(family))
+
+    def shard(self, family: Family | str, index: int) -> Path:
+        return self.family_dir(family) / f"train-{index:05d}.parquet"
+
+    def shard_glob(self, family: Family | str) -> str:
+        """data_files glob relative to the root (used in the card's `configs`)."""
+        return f"data/{Family(family)}/*.parquet"
+
+    @property
+    def grounding_jsonl(self) -> Path:
+        return self.root / GROUNDING_JSONL
+
+    @property
+    def spatial_jsonl(self) -> Path:
+        return self.root / SPATIAL_JSONL
+
+    @property
+    def media_root(self) -> Path:
+        """Image paths in rows are relative to this folder."""
+        return self.root / "images"
+
+    def image(self, relpath: str) -> Path:
+        return self.media_root / relpath
+
+    # metadata
+    @property
+    def meta_dir(self) -> Path:
+        return self.root / "meta"
+
+    @property
+    def manifest_json(self) -> Path:
+        return self.meta_dir / "manifest.json"
+
+    @property
+    def stats_json(self) -> Path:
+        return self.meta_dir / "stats.json"
+
+    @property
+    def info_json(self) -> Path:
+        return self.meta_dir / "info.json"
+
+    @property
+    def media_json(self) -> Path:
+        """Per-image record: relpath -> {scan_id, frame_index, width, height, sha256, source path}."""
+        return self.meta_dir / "media.json"
+
+    # working state
+    @property
+    def scenes_dir(self) -> Path:
+        return self.root / "scenes"
+
+    def scene_record(self, scan_id: str) -> Path:
+        return self.scenes_dir / f"{scan_id}.json"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / "_state"
+
+    def scan_done_marker(self, scan_id: str) -> Path:
+        return self.state_dir / "done" / f"{scan_id}.done"
+
+    def scan_spool(self, scan_id: str) -> Path:
+        """Per-scan generated samples (JSONL), written atomically before the done marker."""
+        return self.state_dir / "samples" / f"{scan_id}.jsonl"
+
+    @property
+    def dropped_dir(self) -> Path:
+        return self.root / "_dropped"
+
+    def dropped(self, stage: str) -> Path:
+        return self.dropped_dir / f"{stage}.jsonl"
+
+    def is_build(self) -> bool:
+        """True when the folder already holds (part of) a build."""
+        return self.manifest_json.exists() or self.state_dir.exists() or self.data_dir.exists()

@@ -1,10 +1,156 @@
-"""`ladderdata train` command (being implemented)."""
+"""`ladderdata train` and `ladderdata eval`: the SpatialLadder stages on a build, and held-out scoring.
+
+torch/transformers/trl are imported inside the commands (extra `ladderdata[train]`), so the other
+commands never need them.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import typer
+
+STAGE_CHOICES = ("1", "2", "cold_start", "3", "all")
+
+
+def _recipe(config: Path | None, overrides: dict[str, Any]):
+    from ladderdata.train.recipe import load_recipe
+
+    return load_recipe(config, {k: v for k, v in overrides.items() if v is not None})
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Register nothing until the command is implemented."""
-    del app
+    """Add the `train` and `eval` commands."""
+
+    @app.command("train")
+    def train(
+        stage: str = typer.Option(..., "--stage", help="1, 2, cold_start, 3, or all (chained)"),
+        build: Path = typer.Option(..., "--build", help="build folder (Parquet shards or spld_*.jsonl)"),
+        out: Path = typer.Option(..., "--out", help="run folder; each stage writes <out>/<stage>/"),
+        model: str | None = typer.Option(
+            None, "--model", help="local model folder to start from (default: the recipe's `model`)"
+        ),
+        config: Path | None = typer.Option(
+            None, "--config", help="recipe YAML, e.g. manifests/train/cpu-smoke.yaml (default: paper recipe)"
+        ),
+        coldstart: Path | None = typer.Option(
+            None,
+            "--coldstart",
+            help="cold-start JSONL (default: <build>/spld_coldstart_data.jsonl if present)",
+        ),
+        media_root: Path | None = typer.Option(
+            None, "--media-root", help="image folder (default: <build>/images)"
+        ),
+        max_steps: int | None = typer.Option(None, "--max-steps", help="override every stage's max_steps"),
+    ) -> None:
+        """Train Qwen2.5-VL on a build in the paper's stages (SFT 1, SFT 2, cold start, GRPO 3)."""
+        from ladderdata.errors import ConfigError
+        from ladderdata.train.model_io import go_offline
+
+        go_offline()
+        if stage not in STAGE_CHOICES:
+            raise ConfigError(f"--stage {stage}: expected one of {', '.join(STAGE_CHOICES)}")
+        overrides: dict[str, Any] = {}
+        if max_steps is not None:
+            for key in ("stage1", "stage2", "cold_start", "stage3"):
+                overrides[f"{key}.max_steps"] = max_steps
+        recipe = _recipe(config, overrides)
+        from ladderdata.train.build_rows import BuildInput
+        from ladderdata.train.stages import run_stages
+
+        console = _console()
+        results = run_stages(
+            stage,
+            BuildInput.open(build, media_root),
+            model or recipe.model,
+            out,
+            recipe,
+            coldstart=coldstart,
+            log=lambda msg: console.print(msg, markup=False, highlight=False, soft_wrap=True),
+        )
+        from rich.table import Table
+
+        table = Table(title=f"ladderdata train --stage {stage} ({recipe.name})")
+        for column in ("stage", "rows", "steps", "first loss", "final loss", "seconds", "model"):
+            table.add_column(column)
+        for r in results:
+            first = f"{r.losses[0]:.4f}" if r.losses else "n/a"
+            final = f"{r.final_loss:.4f}" if r.final_loss is not None else "n/a"
+            table.add_row(r.stage, str(r.rows), str(r.steps), first, final, f"{r.runtime_s:.1f}", r.model_out)
+        console.print(table)
+
+    @app.command("eval")
+    def evaluate(
+        model: Path = typer.Option(..., "--model", help="local model folder (e.g. <run>/stage3)"),
+        build: Path = typer.Option(..., "--build", help="build folder"),
+        split: str = typer.Option("heldout", "--split", help="heldout, train or all"),
+        prompt: str = typer.Option(
+            "direct", "--prompt", help="direct (after stage 2) or think (after stage 3)"
+        ),
+        out: Path | None = typer.Option(
+            None, "--out", help="folder for eval_report.json + predictions.jsonl"
+        ),
+        config: Path | None = typer.Option(
+            None, "--config", help="recipe YAML (pixel budgets, held-out split)"
+        ),
+        heldout_fraction: float | None = typer.Option(
+            None, "--heldout-fraction", help="override heldout.fraction"
+        ),
+        heldout_scans: Path | None = typer.Option(None, "--heldout-scans", help="held-out scan list file"),
+        media_root: Path | None = typer.Option(
+            None, "--media-root", help="image folder (default: <build>/images)"
+        ),
+        limit: int | None = typer.Option(None, "--limit", help="at most N grounding and N spatial rows"),
+        max_new_tokens: int | None = typer.Option(
+            None, "--max-new-tokens", help="generation budget per answer"
+        ),
+        batch_size: int = typer.Option(1, "--batch-size", min=1, help="prompts generated together"),
+    ) -> None:
+        """Score a model on the held-out (scan-disjoint) rows of a build, per question type."""
+        from ladderdata.train.model_io import go_offline
+
+        go_offline()
+        recipe = _recipe(
+            config,
+            {
+                "heldout.fraction": heldout_fraction,
+                "heldout.scans_file": str(heldout_scans) if heldout_scans else None,
+            },
+        )
+        from rich.table import Table
+
+        from ladderdata.train.build_rows import BuildInput
+        from ladderdata.train.evaluate import evaluate as run_eval
+
+        console = _console()
+        report = run_eval(
+            model,
+            BuildInput.open(build, media_root),
+            recipe,
+            split=split,
+            style=prompt,
+            out_dir=out,
+            limit=limit,
+            max_new_tokens=max_new_tokens,
+            batch_size=batch_size,
+            log=lambda msg: console.print(msg, markup=False, highlight=False, soft_wrap=True),
+        )
+        table = Table(
+            title=f"{report.split} split: {report.rows} rows, {report.scans} scans ({report.prompt_style})"
+        )
+        for column in ("question type", "metric", "n", "score"):
+            table.add_column(column)
+        for t in report.per_type:
+            table.add_row(t.question_type, t.metric, str(t.n), f"{t.score:.4f}")
+        table.add_row("macro mean", "", "", f"{report.macro:.4f}")
+        console.print(table)
+        if out is None:  # machine-readable report on stdout when no folder was given
+            typer.echo(json.dumps(report.to_json(), indent=2))

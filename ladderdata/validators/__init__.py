@@ -1,1 +1,39 @@
-"""ladderdata.validators."""
+"""Validators: answer re-check, schema, decontamination, duplicate removal, balance to quota.
+
+`VALIDATORS` maps each stage name to its class, in the order a build runs them. The row stages stream
+(`RowValidator.check(sample) -> reason | None`); `balance` works on the surviving candidates' keys.
+Every stage counts kept and dropped rows per reason (`StageCounts`).
+"""
+
+from __future__ import annotations
+
+from ladderdata.validators.balance import BalanceValidator
+from ladderdata.validators.base import RowValidator, StageCounts
+from ladderdata.validators.decontam import DecontamValidator
+from ladderdata.validators.dedup import DedupValidator
+from ladderdata.validators.recheck import AnswerValidator
+from ladderdata.validators.schema import SchemaValidator
+
+VALIDATORS: dict[str, type] = {
+    "schema": SchemaValidator,
+    "answers": AnswerValidator,
+    "decontam": DecontamValidator,
+    "dedup": DedupValidator,
+    "balance": BalanceValidator,
+}
+"""Stage name -> validator class, in build order (schema first: re-checking needs well-formed rows)."""
+
+ROW_STAGES = ("schema", "answers", "decontam", "dedup")
+"""The streaming stages, in order."""
+
+__all__ = [
+    "VALIDATORS",
+    "ROW_STAGES",
+    "AnswerValidator",
+    "BalanceValidator",
+    "DecontamValidator",
+    "DedupValidator",
+    "RowValidator",
+    "SchemaValidator",
+    "StageCounts",
+]

@@ -107,6 +107,10 @@ class BuildLayout:
     def scene_record(self, scan_id: str) -> Path:
         return self.scenes_dir / f"{scan_id}.json"
 
+    def scene_key(self, scan_id: str) -> Path:
+        """Cache key of `scene_record` (source checksum + adapter settings); stale when it differs."""
+        return self.scenes_dir / f"{scan_id}.key"
+
     @property
     def state_dir(self) -> Path:
         return self.root / "_state"
@@ -117,6 +121,19 @@ class BuildLayout:
     def scan_spool(self, scan_id: str) -> Path:
         """Per-scan generated samples (JSONL), written atomically before the done marker."""
         return self.state_dir / "samples" / f"{scan_id}.jsonl"
+
+    def scan_media(self, scan_id: str) -> Path:
+        """Per-scan media entries (relpath -> raw path, sha256) of the frames its samples use."""
+        return self.state_dir / "media" / f"{scan_id}.json"
+
+    @property
+    def build_state(self) -> Path:
+        """What generated the spools (generation key); `--resume` refuses a different one."""
+        return self.state_dir / "build.json"
+
+    def candidates(self, family: Family | str) -> Path:
+        """Validated rows of one family awaiting balancing (rewritten by every finalize)."""
+        return self.state_dir / "candidates" / f"{Family(family).value}.jsonl"
 
     @property
     def dropped_dir(self) -> Path:

@@ -1,0 +1,144 @@
+"""Skew checks: compare the audit tables with the thresholds; one violation per broken threshold cell.
+
+Each violation names its threshold first (`letter_tolerance: relative direction: letter A share 1.000 vs
+uniform 0.250 (tolerance 0.030)`), which is the line `ladderdata audit --fail-on-skew` prints.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from ladderdata.audit.blind import BlindResult
+from ladderdata.audit.tables import TYPE_ORDER, LetterRow, NumericRow, ScanRow, canonical_order
+from ladderdata.audit.thresholds import Threshold
+
+
+@dataclass
+class Violation:
+    """One threshold broken by one question type, family or scan."""
+
+    threshold: str
+    subject: str
+    value: float
+    limit: float
+    message: str
+
+    @property
+    def line(self) -> str:
+        """`<threshold>: <message>` (one line)."""
+        return f"{self.threshold}: {self.message}"
+
+
+def per_scan_caps(manifest: dict[str, Any] | None) -> dict[str, int]:
+    """family -> `families.<family>.per_scan_cap` of the resolved manifest (rows per scan per type)."""
+    out: dict[str, int] = {}
+
+    def visit(node: Any) -> None:
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            if key == "families" and isinstance(value, dict):
+                for family, cfg in value.items():
+                    if isinstance(cfg, dict) and cfg.get("enabled", True) is not False:
+                        cap = cfg.get("per_scan_cap")
+                        if isinstance(cap, int) and not isinstance(cap, bool):
+                            out[family] = cap
+            else:
+                visit(value)
+
+    visit(manifest or {})
+    return out
+
+
+def check_skew(
+    *,
+    thresholds: dict[str, Threshold],
+    letters: list[LetterRow],
+    numeric: list[NumericRow],
+    scans: list[ScanRow],
+    blind: list[BlindResult] | None,
+    rows: list[dict[str, Any]],
+    caps: dict[str, int],
+) -> list[Violation]:
+    """Every violated threshold, in a stable order (letters, values, scans, caps, blind)."""
+    out: list[Violation] = []
+    tol = thresholds["letter_tolerance"].value
+    for row in letters:
+        for s in row.letters:
+            if abs(s.share - s.expected) > tol + 1e-12:
+                out.append(
+                    Violation(
+                        "letter_tolerance",
+                        f"{row.question_type}/{s.letter}",
+                        s.share,
+                        tol,
+                        f"{row.question_type}: answer letter {s.letter} share {s.share:.3f} vs uniform "
+                        f"{s.expected:.3f} (tolerance {tol:.3f}, {row.rows} rows)",
+                    )
+                )
+    max_value = thresholds["max_numeric_value_share"].value
+    for row in numeric:
+        if row.rows and row.top_share > max_value + 1e-12:
+            out.append(
+                Violation(
+                    "max_numeric_value_share",
+                    row.question_type,
+                    row.top_share,
+                    max_value,
+                    f"{row.question_type}: answer {row.top_value:g} is {row.top_share:.3f} of {row.rows} rows "
+                    f"(limit {max_value:.3f})",
+                )
+            )
+    max_scan = thresholds["max_scan_share"].value
+    for row in scans:
+        if row.family != "all" and row.rows and row.max_share > max_scan + 1e-12:
+            top = row.top[0]
+            out.append(
+                Violation(
+                    "max_scan_share",
+                    row.family,
+                    row.max_share,
+                    max_scan,
+                    f"{row.family}: scan {top.scan_id} holds {row.max_share:.3f} of {row.rows} rows "
+                    f"(limit {max_scan:.3f}; {row.scans} scans)",
+                )
+            )
+    if caps:
+        per_cell: Counter[tuple[str, str, str]] = Counter(
+            (r["family"], r["question_type"], r["scene_id"]) for r in rows
+        )
+        worst: dict[tuple[str, str], tuple[int, str]] = defaultdict(lambda: (0, ""))
+        for (family, qt, scan), n in per_cell.items():
+            if n > worst[(family, qt)][0] or (n == worst[(family, qt)][0] and scan < worst[(family, qt)][1]):
+                worst[(family, qt)] = (n, scan)
+        types = canonical_order({qt for _, qt in worst}, TYPE_ORDER)
+        for family, qt in sorted(worst, key=lambda k: (k[0], types.index(k[1]))):
+            n, scan = worst[(family, qt)]
+            cap = caps.get(family)
+            if cap is not None and n > cap:
+                out.append(
+                    Violation(
+                        "per_scan_cap",
+                        f"{family}/{qt}",
+                        n,
+                        cap,
+                        f"{family} {qt}: scan {scan} has {n} rows (manifest cap {cap} per scan and type)",
+                    )
+                )
+    margin = thresholds["blind_margin"].value
+    for res in blind or []:
+        if res.flagged:
+            out.append(
+                Violation(
+                    "blind_margin",
+                    res.question_type,
+                    res.over_chance,
+                    margin,
+                    f"{res.question_type}: a blind text-only baseline scores {res.best:.3f} "
+                    f"{res.metric} vs chance {res.chance:.3f} (+{res.over_chance:.3f} > margin {margin:.3f}, "
+                    f"{res.rows} rows)",
+                )
+            )
+    return out

@@ -1,0 +1,421 @@
+"""Balance tables computed from the rows: counts vs quotas, letter/label shares, numeric answers, scans.
+
+Every function takes the normalised rows of `ladderdata.audit.load` and returns plain dataclasses that
+serialise to JSON (`dataclasses.asdict`); rendering lives in `terminal.py`, `plots.py` and `html.py`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ladderdata.records import MCQ_TYPES, NUMERIC_TYPES, Family, QuestionType
+
+OPTION_RE = re.compile(r"^\s*([A-Za-z])\s*[.)]\s*(.*?)\s*$", re.S)
+MCQ_TYPE_NAMES = frozenset(qt.value for qt in MCQ_TYPES)
+NUMERIC_TYPE_NAMES = frozenset(qt.value for qt in NUMERIC_TYPES)
+FAMILY_ORDER = [f.value for f in Family]
+TYPE_ORDER = [qt.value for qt in QuestionType]
+
+
+def canonical_order(values: Iterable[str], order: list[str]) -> list[str]:
+    """Known values in canonical order, then unknown ones alphabetically."""
+    values = set(values)
+    return [v for v in order if v in values] + sorted(values - set(order))
+
+
+def is_mcq_row(row: dict[str, Any]) -> bool:
+    """A spatial row is multiple-choice when it has options (numeric-as-MCQ variants included)."""
+    return bool(row.get("options"))
+
+
+def parse_options(options: list[str] | None) -> dict[str, str]:
+    """`["A. left", "B. right"]` -> `{"A": "left", "B": "right"}` (letters upper-cased)."""
+    out: dict[str, str] = {}
+    for i, opt in enumerate(options or []):
+        m = OPTION_RE.match(opt)
+        if m:
+            out[m.group(1).upper()] = m.group(2)
+        else:  # an unlettered option still takes its position's letter
+            out[chr(ord("A") + i)] = opt.strip()
+    return out
+
+
+def answer_letter(answer: str) -> str:
+    """MCQ answer letter as the reward compares it: stripped, trailing period removed, upper-cased."""
+    return answer.strip().rstrip(".").strip().upper()
+
+
+def parse_number(answer: str) -> float | None:
+    """Numeric answer as a float, or None when it is not a finite number."""
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+# --------------------------------------------------------------------------- quotas
+
+
+def _quota_type(key: str) -> str:
+    try:
+        return QuestionType.from_slug(str(key)).value
+    except ValueError:
+        return str(key)
+
+
+def quotas_from_manifest(manifest: dict[str, Any] | None) -> dict[tuple[str, str], int]:
+    """(family, question_type) -> quota from the resolved manifest.
+
+    Accepted shapes: `quotas: {family: {question_type: n}}` at any depth, and
+    `<family>: {..., quotas: {question_type: n}}` (question types as slugs or published strings).
+    """
+    out: dict[tuple[str, str], int] = {}
+    families = set(FAMILY_ORDER)
+
+    def visit(node: Any, family: str | None) -> None:
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            if key == "quotas" and isinstance(value, dict):
+                for k, v in value.items():
+                    if isinstance(v, dict) and k in families:
+                        for qt, n in v.items():
+                            if isinstance(n, int) and not isinstance(n, bool):
+                                out[(k, _quota_type(qt))] = n
+                    elif isinstance(v, int) and not isinstance(v, bool) and family is not None:
+                        out[(family, _quota_type(k))] = v
+            elif key in families and isinstance(value, dict) and value.get("enabled") is False:
+                continue  # a disabled family has no quota to meet
+            else:
+                visit(value, key if key in families else family)
+
+    visit(manifest or {}, None)
+    return out
+
+
+# --------------------------------------------------------------------------- counts
+
+
+@dataclass
+class CountRow:
+    """Rows of one family x question type x data type, and the manifest quota for family x type."""
+
+    family: str
+    question_type: str
+    data_type: str
+    rows: int
+    quota: int | None
+    share_of_family: float
+
+
+def count_table(rows: list[dict[str, Any]], quotas: dict[tuple[str, str], int]) -> list[CountRow]:
+    """Counts per family x question_type x data_type, with quotas (also for cells that got no rows)."""
+    counts = Counter((r["family"], r["question_type"], r["data_type"]) for r in rows)
+    per_family = Counter(r["family"] for r in rows)
+    seen_ft = {(f, q) for f, q, _ in counts}
+    keys = list(counts)
+    for family, qt in quotas:
+        if (family, qt) not in seen_ft:  # a quota the build did not fill at all
+            # grounding rows are single-image rows; every other family is its own data type
+            keys.append((family, qt, "single_image" if family == "localization" else family))
+    fam_rank = {f: i for i, f in enumerate(canonical_order({k[0] for k in keys}, FAMILY_ORDER))}
+    type_rank = {t: i for i, t in enumerate(canonical_order({k[1] for k in keys}, TYPE_ORDER))}
+    keys.sort(key=lambda k: (fam_rank[k[0]], type_rank[k[1]], k[2]))
+    out = []
+    for family, qt, dt in keys:
+        n = counts.get((family, qt, dt), 0)
+        total = per_family.get(family, 0)
+        out.append(CountRow(family, qt, dt, n, quotas.get((family, qt)), n / total if total else 0.0))
+    return out
+
+
+# --------------------------------------------------------------------------- MCQ letters and labels
+
+
+@dataclass
+class LetterShare:
+    """One answer letter: rows answered with it, their share and the share a uniform placement gives."""
+
+    letter: str
+    count: int
+    share: float
+    expected: float
+
+
+@dataclass
+class LetterRow:
+    """Answer-letter shares of one MCQ question type."""
+
+    question_type: str
+    rows: int
+    invalid: int  # answer is not one of the row's option letters
+    letters: list[LetterShare]
+    max_deviation: float
+
+
+@dataclass
+class LabelShare:
+    """One answer label (the option text of the answer letter)."""
+
+    label: str
+    count: int
+    share: float
+
+
+@dataclass
+class LabelRow:
+    """Answer-label shares of one MCQ question type (all labels, most frequent first)."""
+
+    question_type: str
+    rows: int
+    distinct: int
+    labels: list[LabelShare]
+
+
+def _mcq_rows_by_type(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if r["question_type"] != "localization" and is_mcq_row(r):
+            by_type[r["question_type"]].append(r)
+    return {qt: by_type[qt] for qt in canonical_order(by_type, TYPE_ORDER)}
+
+
+def letter_table(rows: list[dict[str, Any]]) -> list[LetterRow]:
+    """Answer-letter shares per MCQ question type.
+
+    The uniform expectation accounts for rows with fewer options (easy/medium direction questions): a
+    letter's expected share is the mean over rows of 1/len(options) where the row offers that letter.
+    """
+    out = []
+    for qt, group in _mcq_rows_by_type(rows).items():
+        counts: Counter[str] = Counter()
+        expected: Counter[str] = Counter()
+        invalid = 0
+        for r in group:
+            letters = parse_options(r["options"])
+            for letter in letters:
+                expected[letter] += 1.0 / len(letters)
+            a = answer_letter(r["answer"])
+            if a in letters:
+                counts[a] += 1
+            else:
+                invalid += 1
+        n = len(group)
+        shares = [
+            LetterShare(letter, counts[letter], counts[letter] / n, expected[letter] / n)
+            for letter in sorted(set(expected) | set(counts))
+        ]
+        dev = max((abs(s.share - s.expected) for s in shares), default=0.0)
+        out.append(LetterRow(qt, n, invalid, shares, dev))
+    return out
+
+
+def answer_label(row: dict[str, Any]) -> str | None:
+    """Option text of the row's answer letter (None when the answer is not an offered letter)."""
+    return parse_options(row.get("options")).get(answer_letter(row["answer"]))
+
+
+def label_table(rows: list[dict[str, Any]]) -> list[LabelRow]:
+    """Answer-label shares per MCQ question type."""
+    out = []
+    for qt, group in _mcq_rows_by_type(rows).items():
+        labels = Counter(answer_label(r) for r in group)
+        labels.pop(None, None)
+        n = len(group)
+        ordered = sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))
+        out.append(LabelRow(qt, n, len(labels), [LabelShare(k, v, v / n) for k, v in ordered]))
+    return out
+
+
+# --------------------------------------------------------------------------- numeric answers
+
+
+@dataclass
+class NumericRow:
+    """Numeric answers of one question type: spread, most frequent value and a histogram."""
+
+    question_type: str
+    rows: int
+    invalid: int
+    min: float | None
+    median: float | None
+    max: float | None
+    distinct: int
+    top_value: float | None
+    top_count: int
+    top_share: float
+    hist_edges: list[float] = field(default_factory=list)
+    hist_counts: list[int] = field(default_factory=list)
+
+
+def histogram(values: list[float], max_bins: int = 20) -> tuple[list[float], list[int]]:
+    """Integer-width bins for small integer ranges (counts), else `max_bins` equal-width bins."""
+    if not values:
+        return [], []
+    arr = np.asarray(values, dtype=np.float64)
+    lo, hi = float(arr.min()), float(arr.max())
+    if np.all(arr == np.round(arr)) and hi - lo <= 30:
+        edges = np.arange(lo - 0.5, hi + 1.5, 1.0)
+    elif lo == hi:
+        edges = np.array([lo - 0.5, hi + 0.5])
+    else:
+        edges = np.linspace(lo, hi, max_bins + 1)
+    counts, edges = np.histogram(arr, bins=edges)
+    return [float(e) for e in edges], [int(c) for c in counts]
+
+
+def numeric_table(rows: list[dict[str, Any]]) -> list[NumericRow]:
+    """Per numeric question type (rows without options): value spread and the largest value share."""
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if r["question_type"] != "localization" and not is_mcq_row(r):
+            by_type[r["question_type"]].append(r)
+    out = []
+    for qt in canonical_order(by_type, TYPE_ORDER):
+        group = by_type[qt]
+        values = [v for v in (parse_number(r["answer"]) for r in group) if v is not None]
+        n = len(group)
+        freq = Counter(values)
+        top_value, top_count = (None, 0)
+        if freq:
+            top_value, top_count = min(freq.items(), key=lambda kv: (-kv[1], kv[0]))
+        edges, counts = histogram(values)
+        out.append(
+            NumericRow(
+                question_type=qt,
+                rows=n,
+                invalid=n - len(values),
+                min=min(values) if values else None,
+                median=float(np.median(values)) if values else None,
+                max=max(values) if values else None,
+                distinct=len(freq),
+                top_value=top_value,
+                top_count=top_count,
+                top_share=top_count / n if n else 0.0,
+                hist_edges=edges,
+                hist_counts=counts,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- scans
+
+
+@dataclass
+class ScanShare:
+    """One scan's rows within a family."""
+
+    scan_id: str
+    rows: int
+    share: float
+
+
+@dataclass
+class ScanRow:
+    """Per-scan concentration of one family (and of all rows, family `all`)."""
+
+    family: str
+    rows: int
+    scans: int
+    top5_share: float
+    max_share: float
+    top: list[ScanShare]  # the 5 largest scans
+    shares: list[float] = field(default_factory=list)  # every scan's share, largest first (plots)
+
+
+def scan_table(rows: list[dict[str, Any]], top_k: int = 5) -> list[ScanRow]:
+    """Share of the top `top_k` scans and number of scans per family, plus `all` families together."""
+    by_family: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_family[r["family"]].append(r)
+    groups = [(f, by_family[f]) for f in canonical_order(by_family, FAMILY_ORDER)]
+    if len(groups) > 1:
+        groups.append(("all", rows))
+    out = []
+    for family, group in groups:
+        counts = Counter(r["scene_id"] for r in group)
+        n = len(group)
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        top = [ScanShare(s, c, c / n) for s, c in ordered[:top_k]]
+        out.append(
+            ScanRow(
+                family=family,
+                rows=n,
+                scans=len(counts),
+                top5_share=sum(t.rows for t in top) / n if n else 0.0,
+                max_share=top[0].share if top else 0.0,
+                top=top,
+                shares=[c / n for _, c in ordered],
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- meta/stats.json
+
+
+@dataclass
+class DropRow:
+    """Rows a pipeline stage dropped for one reason (from meta/stats.json)."""
+
+    stage: str
+    reason: str
+    count: int
+
+
+@dataclass
+class KeptRow:
+    """Rows a pipeline stage kept (from meta/stats.json)."""
+
+    stage: str
+    count: int
+
+
+_CONTAINERS = {"stages", "stats", "by_stage", "per_stage"}
+_DROP_KEYS = {"dropped", "drops", "dropped_by_reason", "removed"}
+_KEPT_KEYS = {"kept", "kept_rows"}
+
+
+def _int_leaves(node: Any, prefix: tuple[str, ...] = ()) -> Iterable[tuple[tuple[str, ...], int]]:
+    if isinstance(node, dict):
+        for key in sorted(node, key=str):
+            yield from _int_leaves(node[key], (*prefix, str(key)))
+    elif isinstance(node, int) and not isinstance(node, bool):
+        yield prefix, node
+
+
+def stats_tables(stats: dict[str, Any] | None) -> tuple[list[KeptRow], list[DropRow]]:
+    """Kept and dropped counts per stage (and reason) from meta/stats.json.
+
+    Reads any nesting where counts sit under a `dropped` key (reasons below it, the stage above it or,
+    when nothing names a stage above, the first key below it) and `kept` counts beside them.
+    """
+    kept: list[KeptRow] = []
+    dropped: list[DropRow] = []
+    for path, value in _int_leaves(stats or {}):
+        parts = [p for p in path if p not in _CONTAINERS]
+        drop_at = next((i for i, p in enumerate(parts) if p in _DROP_KEYS), None)
+        kept_at = next((i for i, p in enumerate(parts) if p in _KEPT_KEYS), None)
+        if drop_at is not None:
+            above, below = parts[:drop_at], parts[drop_at + 1 :]
+            if above:
+                stage, reason = "/".join(above), "/".join(below) or "total"
+            elif below:
+                stage, reason = below[0], "/".join(below[1:]) or "total"
+            else:
+                stage, reason = "build", "total"
+            dropped.append(DropRow(stage, reason, value))
+        elif kept_at is not None:
+            above, below = parts[:kept_at], parts[kept_at + 1 :]
+            stage = "/".join(above) or "/".join(below) or "build"
+            kept.append(KeptRow(stage, value))
+    return kept, dropped

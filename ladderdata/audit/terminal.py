@@ -1,0 +1,200 @@
+"""Rich terminal tables of an audit report."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ladderdata.audit.report import AuditReport
+
+SPARK = " ▁▂▃▄▅▆▇█"
+MAX_LABELS_SHOWN = 6
+
+
+def sparkline(counts: list[int]) -> str:
+    """Unicode bars, one per histogram bin, scaled to the largest bin."""
+    if not counts or max(counts) == 0:
+        return ""
+    top = max(counts)
+    return "".join(SPARK[math.ceil(c / top * (len(SPARK) - 1))] for c in counts)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None or x != x else f"{100 * x:.1f}%"
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None or x != x else f"{x:g}"
+
+
+def _score(x: float) -> str:
+    return "-" if x != x else f"{x:.3f}"
+
+
+def tables(report: AuditReport) -> list[Table]:
+    """Every table of the report, in reading order."""
+    out: list[Table] = []
+    d = report.data
+
+    t = Table(title=escape(f"Rows per family x question type x data type ({d.kind}: {d.path})"))
+    for col in ("family", "question type", "data type"):
+        t.add_column(col)
+    for col in ("rows", "quota", "of quota", "share of family"):
+        t.add_column(col, justify="right")
+    for r in report.counts:
+        of_quota = _pct(r.rows / r.quota) if r.quota else "-"
+        style = "red" if r.quota is not None and r.rows < r.quota else None
+        t.add_row(
+            r.family,
+            r.question_type,
+            r.data_type,
+            str(r.rows),
+            _num(r.quota),
+            of_quota,
+            _pct(r.share_of_family),
+            style=style,
+        )
+    out.append(t)
+
+    if report.letters:
+        letters = sorted({s.letter for r in report.letters for s in r.letters})
+        t = Table(title="MCQ answer-letter shares (share / uniform)")
+        t.add_column("question type")
+        t.add_column("rows", justify="right")
+        for letter in letters:
+            t.add_column(letter, justify="right")
+        t.add_column("max dev", justify="right")
+        t.add_column("invalid", justify="right")
+        tol = report.thresholds["letter_tolerance"].value
+        for r in report.letters:
+            by = {s.letter: s for s in r.letters}
+            cells = [f"{_pct(by[x].share)} / {_pct(by[x].expected)}" if x in by else "-" for x in letters]
+            t.add_row(
+                r.question_type,
+                str(r.rows),
+                *cells,
+                _pct(r.max_deviation),
+                str(r.invalid),
+                style="red" if r.max_deviation > tol else None,
+            )
+        out.append(t)
+
+    if report.labels:
+        t = Table(title="MCQ answer-label shares (label = option text of the answer letter)")
+        t.add_column("question type")
+        t.add_column("rows", justify="right")
+        t.add_column("distinct", justify="right")
+        t.add_column(f"top labels (at most {MAX_LABELS_SHOWN})")
+        for r in report.labels:
+            shown = escape(", ".join(f"{x.label} {_pct(x.share)}" for x in r.labels[:MAX_LABELS_SHOWN]))
+            t.add_row(r.question_type, str(r.rows), str(r.distinct), shown)
+        out.append(t)
+
+    if report.numeric:
+        t = Table(title="Numeric answers")
+        t.add_column("question type")
+        for col in ("rows", "invalid", "min", "median", "max", "distinct", "top value", "top share"):
+            t.add_column(col, justify="right")
+        t.add_column("histogram (min..max)")
+        limit = report.thresholds["max_numeric_value_share"].value
+        for r in report.numeric:
+            t.add_row(
+                r.question_type,
+                str(r.rows),
+                str(r.invalid),
+                _num(r.min),
+                _num(r.median),
+                _num(r.max),
+                str(r.distinct),
+                _num(r.top_value),
+                _pct(r.top_share),
+                sparkline(r.hist_counts),
+                style="red" if r.top_share > limit else None,
+            )
+        out.append(t)
+
+    t = Table(title="Per-scan concentration")
+    t.add_column("family")
+    for col in ("rows", "scans", "top-5 share", "largest scan", "its share"):
+        t.add_column(col, justify="right")
+    limit = report.thresholds["max_scan_share"].value
+    for r in report.scans:
+        top = r.top[0] if r.top else None
+        t.add_row(
+            r.family,
+            str(r.rows),
+            str(r.scans),
+            _pct(r.top5_share),
+            escape(top.scan_id) if top else "-",
+            _pct(r.max_share),
+            style="red" if r.family != "all" and r.max_share > limit else None,
+        )
+    out.append(t)
+
+    t = Table(title="Dropped rows per stage and reason (meta/stats.json)")
+    t.add_column("stage")
+    t.add_column("reason")
+    t.add_column("rows", justify="right")
+    for r in report.dropped:
+        t.add_row(escape(r.stage), escape(r.reason), str(r.count))
+    if not report.dropped:
+        t.add_row("-", "no meta/stats.json" if d.stats is None else "nothing dropped", "0")
+    out.append(t)
+    if report.kept:
+        t = Table(title="Kept rows per stage (meta/stats.json)")
+        t.add_column("stage")
+        t.add_column("rows", justify="right")
+        for r in report.kept:
+            t.add_row(escape(r.stage), str(r.count))
+        out.append(t)
+
+    if report.blind is not None:
+        t = Table(
+            title="Blind baseline (text only, 5-fold cross-validated; numeric chance = training median)"
+        )
+        t.add_column("question type")
+        t.add_column("metric")
+        for col in ("rows", "chance", "freq. prior", "text model", "over chance", "flagged"):
+            t.add_column(col, justify="right")
+        t.add_column("note")
+        for r in report.blind:
+            over = "-" if r.over_chance != r.over_chance else f"{r.over_chance:+.3f}"
+            t.add_row(
+                r.question_type,
+                "acc" if r.kind == "mcq" else "MRA",
+                str(r.rows),
+                _score(r.chance),
+                _score(r.frequency_prior),
+                _score(r.text_model),
+                over,
+                "YES" if r.flagged else "no",
+                r.note,
+                style="red" if r.flagged else None,
+            )
+        out.append(t)
+
+    t = Table(title="Thresholds")
+    t.add_column("threshold")
+    t.add_column("value", justify="right")
+    t.add_column("source")
+    for th in report.thresholds.values():
+        t.add_row(th.name, _num(th.value), th.source)
+    for family, cap in report.caps.items():
+        t.add_row(f"per_scan_cap ({family})", str(cap), "manifest")
+    out.append(t)
+    return out
+
+
+def print_report(report: AuditReport, console: Console) -> None:
+    """Print every table, then the violations (or that none were found)."""
+    for t in tables(report):
+        console.print(t)
+    if report.violations:
+        console.print(f"[bold red]{len(report.violations)} threshold violation(s):[/]")
+        for v in report.violations:
+            console.print(f"  [red]{escape(v.line)}[/]", highlight=False)
+    else:
+        console.print("[bold green]no threshold violations[/]")

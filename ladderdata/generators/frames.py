@@ -1,0 +1,97 @@
+"""Frame selection: multi-view view sets, uniform video sampling, and the video timeline.
+
+Positions are indices into `SceneIndex.frames` (sorted by frame index), so the trajectory order is the
+capture order.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import numpy as np
+
+from ladderdata.generators.scene_index import SceneIndex
+
+
+def uniform_positions(n_available: int, n: int) -> list[int]:
+    """`n` positions spread uniformly over `n_available` (first and last included); all when fewer."""
+    if n_available <= n:
+        return list(range(n_available))
+    return sorted({int(round(x)) for x in np.linspace(0, n_available - 1, n)})
+
+
+def select_views(
+    n_frames: int,
+    needed: list[int],
+    n_views: int,
+    shows: Callable[[int, int], bool],
+    rng: random.Random,
+) -> list[int] | None:
+    """`n_views` frame positions spread over the trajectory that together show every needed object.
+
+    Greedy set cover first (the frame showing most still-unshown objects; ties: most needed objects
+    shown, then a seeded choice), then farthest-point filling on the timeline so the views spread over
+    the whole trajectory. None when the needed objects cannot be shown in `n_views` frames.
+    """
+    if n_frames < n_views:
+        return None
+    sets = [frozenset(i for i in needed if shows(pos, i)) for pos in range(n_frames)]
+    uncovered = set(needed)
+    chosen: list[int] = []
+    while uncovered:
+        best_key = None
+        ties: list[int] = []
+        for pos, shown in enumerate(sets):
+            if pos in chosen:
+                continue
+            key = (len(shown & uncovered), len(shown))
+            if best_key is None or key > best_key:
+                best_key, ties = key, [pos]
+            elif key == best_key:
+                ties.append(pos)
+        if best_key is None or best_key[0] == 0:
+            return None
+        pick = rng.choice(ties)
+        chosen.append(pick)
+        uncovered -= sets[pick]
+        if len(chosen) > n_views:
+            return None
+    while len(chosen) < n_views:
+        gaps = [(min(abs(p - c) for c in chosen) if chosen else n_frames, p) for p in range(n_frames)]
+        widest = max(g for g, _ in gaps)
+        pick = rng.choice([p for g, p in gaps if g == widest])
+        chosen.append(pick)
+    return sorted(chosen)
+
+
+class VideoTimeline:
+    """The clip a video question is about: its frame positions, their times, and the sampled frames.
+
+    With a video record, the clip is the frames it plays and a frame's time is its position in the
+    video divided by the video's fps. Without one, the clip is every frame and time = frame index /
+    `fallback_fps` (VSI-Bench plays ScanNet frames at 24 fps).
+    """
+
+    def __init__(self, index: SceneIndex, n_frames: int, fallback_fps: float):
+        video = index.scene.video
+        if video is not None:
+            when = {fi: k / video.fps for k, fi in enumerate(video.frame_indices)}
+        else:
+            when = {f.frame_index: f.frame_index / fallback_fps for f in index.frames}
+        self.positions: list[int] = [p for p, f in enumerate(index.frames) if f.frame_index in when]
+        self.times: dict[int, float] = {p: when[index.frames[p].frame_index] for p in self.positions}
+        self.sampled: list[int] = [
+            self.positions[k] for k in uniform_positions(len(self.positions), n_frames)
+        ]
+        self._index = index
+
+    def first_appearance(self, instance_ids: list[int]) -> float | None:
+        """Earliest time any of the instances appears over the whole clip (every frame, not only the
+        sampled ones); None when it never does."""
+        seen = [self.times[p] for p in self.positions if any(self._index.appears(p, i) for i in instance_ids)]
+        return min(seen) if seen else None
+
+    def shown_in_sample(self, instance_id: int) -> bool:
+        """Whether the object is shown in at least one sampled frame."""
+        return any(self._index.shown(pos, instance_id) for pos in self.sampled)

@@ -1,0 +1,43 @@
+"""The measurements generators take from SceneRecords, built on `ladderdata.geometry`.
+
+Boxes are gravity-aligned (z up) with a yaw about z (records.Box3D); the project's adapters emit
+axis-aligned boxes (yaw 0), measured exactly by `geometry.distances.box_distance`. For a yawed box the
+distance is still exact: each box is its floor footprint (a rectangle) times a z interval, and for such
+product sets the squared distance is the squared footprint distance (shapely polygons) plus the squared
+z-interval gap.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+
+from ladderdata.geometry import boxes, distances, transforms
+from ladderdata.records import Box3D
+
+
+def box_corners(box: Box3D) -> np.ndarray:
+    """The 8 corners of a gravity-aligned box, shape (8, 3)."""
+    return boxes.box_corners(np.asarray(box.center), np.asarray(box.size), box.yaw)
+
+
+def box_distance(a: Box3D, b: Box3D) -> float:
+    """Minimum Euclidean distance between two gravity-aligned boxes (0 when they touch or overlap)."""
+    if a.yaw == 0.0 and b.yaw == 0.0:
+        return distances.box_distance(a, b)
+    pa, pb = (shapely.convex_hull(shapely.MultiPoint(box_corners(x)[:, :2])) for x in (a, b))
+    dz = max(0.0, a.min[2] - b.max[2], b.min[2] - a.max[2])
+    return math.hypot(float(shapely.distance(pa, pb)), dz)
+
+
+def floor_xy(box: Box3D) -> tuple[float, float]:
+    """Box centre in the floor plane."""
+    return float(box.center[0]), float(box.center[1])
+
+
+def camera_extents(box: Box3D, pose: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(min, max) of the box corners along camera x (right) and z (depth) for a camera-to-world pose."""
+    cam = transforms.world_to_camera(box_corners(box), pose)
+    return (float(cam[:, 0].min()), float(cam[:, 0].max())), (float(cam[:, 2].min()), float(cam[:, 2].max()))

@@ -1,0 +1,89 @@
+"""Per-scene lookups shared by the generators: nameable objects, per-frame visibility, distances.
+
+Built once per `generate` call from a SceneRecord and the settings. Vocabulary rules
+(question-rules.md): excluded categories are never asked about; a category may be named with "the"
+only when it has exactly one instance in the scan (counted over every instance, however small, so a
+second tiny chair still makes "the chair" ambiguous); objects below `min_object_size_m` are not named.
+"""
+
+from __future__ import annotations
+
+from ladderdata.generators.measures import box_distance
+from ladderdata.generators.settings import GenerationSettings
+from ladderdata.records import FrameRecord, ObjectRecord, ObjectVisibility, SceneRecord
+
+
+class SceneIndex:
+    """Lookups over one scene (frames sorted by frame index)."""
+
+    def __init__(self, scene: SceneRecord, settings: GenerationSettings):
+        self.scene = scene
+        self.settings = settings
+        excluded = set(settings.excluded_categories)
+        self.instances: dict[str, list[ObjectRecord]] = {}
+        for obj in sorted(scene.objects, key=lambda o: o.instance_id):
+            if obj.label.strip().lower() in excluded:
+                continue
+            self.instances.setdefault(obj.label, []).append(obj)
+        self.instances = dict(sorted(self.instances.items()))
+        self.unique: dict[str, ObjectRecord] = {
+            label: objs[0]
+            for label, objs in self.instances.items()
+            if len(objs) == 1 and objs[0].box.longest_side >= settings.min_object_size_m
+        }
+        """Nameable objects by label: categories with one instance, large enough to name."""
+        self.frames: list[FrameRecord] = sorted(scene.frames, key=lambda f: f.frame_index)
+        self.visibility: list[dict[int, ObjectVisibility]] = [
+            {v.instance_id: v for v in f.visibility} for f in self.frames
+        ]
+        self._distances: dict[tuple[int, int], float] = {}
+
+    @property
+    def labels(self) -> list[str]:
+        """Askable categories (any instance count), sorted."""
+        return list(self.instances)
+
+    def distance(self, a: ObjectRecord, b: ObjectRecord) -> float:
+        """Box-to-box distance in metres (cached)."""
+        key = (min(a.instance_id, b.instance_id), max(a.instance_id, b.instance_id))
+        if key not in self._distances:
+            self._distances[key] = box_distance(a.box, b.box)
+        return self._distances[key]
+
+    def closest_instance(self, primary: ObjectRecord, label: str) -> tuple[ObjectRecord, float]:
+        """Closest instance of a category to an object, and its distance (ties: lowest instance id)."""
+        best = min(self.instances[label], key=lambda o: (self.distance(primary, o), o.instance_id))
+        return best, self.distance(primary, best)
+
+    def well_visible(self, frame_pos: int, instance_id: int) -> bool:
+        """Single-image rule: visibility, 2D box area and truncation within the settings."""
+        vis = self.visibility[frame_pos].get(instance_id)
+        s = self.settings
+        return (
+            vis is not None
+            and vis.bbox_2d is not None
+            and vis.visibility >= s.min_visibility
+            and vis.area_frac >= s.min_bbox_area_frac
+            and (s.allow_truncated or not vis.truncated)
+        )
+
+    def shown(self, frame_pos: int, instance_id: int) -> bool:
+        """Multi-view / video rule: the object can be seen in this view."""
+        vis = self.visibility[frame_pos].get(instance_id)
+        s = self.settings
+        return (
+            vis is not None
+            and vis.visible_points > 0
+            and vis.visibility >= s.view_min_visibility
+            and vis.area_frac >= s.view_min_bbox_area_frac
+        )
+
+    def appears(self, frame_pos: int, instance_id: int) -> bool:
+        """Appearance-order rule: the object's visible 2D box covers `appearance_area_frac`."""
+        vis = self.visibility[frame_pos].get(instance_id)
+        return (
+            vis is not None
+            and vis.visible_points > 0
+            and vis.bbox_2d is not None
+            and vis.area_frac >= self.settings.appearance_area_frac
+        )

@@ -1,0 +1,50 @@
+"""Minimum distances between objects: exact for axis-aligned boxes, nearest pair for point sets."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ladderdata.errors import GeometryError
+
+
+def aabb_distance(
+    min_a: np.ndarray, max_a: np.ndarray, min_b: np.ndarray, max_b: np.ndarray
+) -> np.ndarray:
+    """Exact minimum Euclidean distance between axis-aligned boxes (0 when they touch or overlap).
+
+    Per axis the gap is max(0, min_b - max_a, min_a - max_b); the distance is the norm of the gaps.
+    Broadcasts over leading dimensions: (..., 3) inputs give (...) distances.
+    """
+    min_a, max_a = np.asarray(min_a, dtype=np.float64), np.asarray(max_a, dtype=np.float64)
+    min_b, max_b = np.asarray(min_b, dtype=np.float64), np.asarray(max_b, dtype=np.float64)
+    gap = np.maximum(0.0, np.maximum(min_b - max_a, min_a - max_b))
+    return np.linalg.norm(gap, axis=-1)
+
+
+def pairwise_aabb_distances(mins: np.ndarray, maxs: np.ndarray) -> np.ndarray:
+    """(n, n) matrix of exact AABB distances between n boxes given (n, 3) mins and maxs."""
+    mins, maxs = np.asarray(mins, dtype=np.float64), np.asarray(maxs, dtype=np.float64)
+    return aabb_distance(mins[:, None, :], maxs[:, None, :], mins[None, :, :], maxs[None, :, :])
+
+
+def box_distance(box_a, box_b) -> float:
+    """Exact distance between two `records.Box3D` boxes that are axis-aligned (yaw 0).
+
+    Yawed boxes have no closed form here; use `point_set_distance` on their instance points instead.
+    """
+    if box_a.yaw != 0.0 or box_b.yaw != 0.0:
+        raise GeometryError("box_distance needs axis-aligned boxes; use point_set_distance for yawed ones")
+    return float(aabb_distance(box_a.min, box_a.max, box_b.min, box_b.max))
+
+
+def point_set_distance(points_a: np.ndarray, points_b: np.ndarray) -> float:
+    """Minimum Euclidean distance over all pairs of two point sets (cKDTree on the larger set)."""
+    a = np.asarray(points_a, dtype=np.float64).reshape(-1, 3)
+    b = np.asarray(points_b, dtype=np.float64).reshape(-1, 3)
+    if len(a) == 0 or len(b) == 0:
+        raise GeometryError("point_set_distance needs two non-empty point sets")
+    if len(a) > len(b):
+        a, b = b, a
+    dist, _ = cKDTree(b).query(a, k=1)
+    return float(np.min(dist))

@@ -1,0 +1,69 @@
+"""Rigid transforms: applying 4x4 matrices to point arrays, world <-> camera, pose validity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+POSE_TOLERANCE = 1e-3
+"""Max abs deviation of R^T R from I (and of det R from 1) accepted for a pose.
+
+ScanNet pose files hold 6-8 significant digits, so exact orthonormality is never met; 1e-3 accepts
+rounding while rejecting scaled or sheared matrices.
+"""
+
+
+def apply_transform(transform: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Apply a 4x4 homogeneous transform to (N, 3) points; returns (N, 3) float64."""
+    t = np.asarray(transform, dtype=np.float64)
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    return p @ t[:3, :3].T + t[:3, 3]
+
+
+def invert_rigid(transform: np.ndarray) -> np.ndarray:
+    """Inverse of a rigid 4x4 transform [R t; 0 1] -> [R^T -R^T t; 0 1] (no general inverse)."""
+    t = np.asarray(transform, dtype=np.float64)
+    inv = np.eye(4)
+    rot_t = t[:3, :3].T
+    inv[:3, :3] = rot_t
+    inv[:3, 3] = -rot_t @ t[:3, 3]
+    return inv
+
+
+def world_to_camera(points: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    """World points (N, 3) -> camera coordinates (N, 3) for a camera-to-world `pose`.
+
+    Row form of R^T (p - t): (p - t) @ R, which avoids building the inverse matrix.
+    """
+    pose = np.asarray(pose, dtype=np.float64)
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    return (p - pose[:3, 3]) @ pose[:3, :3]
+
+
+def camera_to_world(points: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    """Camera coordinates (N, 3) -> world points (N, 3) for a camera-to-world `pose`."""
+    return apply_transform(pose, points)
+
+
+def pose_problem(pose: np.ndarray, tol: float = POSE_TOLERANCE) -> str | None:
+    """Why `pose` is not a rigid camera-to-world transform, or None when it is valid.
+
+    Returns one of `non_finite` (any inf/nan, e.g. ScanNet's all -inf lost-tracking frames),
+    `bad_shape`, `not_orthonormal` (R^T R != I within tol, or det R != +1 within tol: reflections
+    and scales are refused) or `bad_last_row` (bottom row not [0, 0, 0, 1]).
+    """
+    p = np.asarray(pose, dtype=np.float64)
+    if p.shape != (4, 4):
+        return "bad_shape"
+    if not np.all(np.isfinite(p)):
+        return "non_finite"
+    rot = p[:3, :3]
+    if np.max(np.abs(rot.T @ rot - np.eye(3))) > tol or abs(np.linalg.det(rot) - 1.0) > tol:
+        return "not_orthonormal"
+    if np.max(np.abs(p[3] - np.array([0.0, 0.0, 0.0, 1.0]))) > tol:
+        return "bad_last_row"
+    return None
+
+
+def is_valid_pose(pose: np.ndarray, tol: float = POSE_TOLERANCE) -> bool:
+    """True when `pose` is finite, its rotation orthonormal with det +1, and its last row 0 0 0 1."""
+    return pose_problem(pose, tol) is None

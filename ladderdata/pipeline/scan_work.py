@@ -1,0 +1,181 @@
+"""Per-scan work, run by an executor: load (or reuse) the scene record, run the generators, hash media.
+
+`process_scan(task) -> ScanOutcome` is a pure function of picklable values and writes no files: the
+driver (the single writer) spools its result. That keeps the work movable to any executor (process
+pool, Ray) and makes a killed build safe: nothing a worker did is visible until the driver has written
+the scan's spool and then its done marker.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ladderdata.config import SourceConfig
+from ladderdata.errors import ConfigError, GenerationError, SourceError
+from ladderdata.generators import GENERATORS
+from ladderdata.generators.settings import GenerationSettings
+from ladderdata.pipeline import keys
+from ladderdata.records import Family, QASample, SceneRecord
+from ladderdata.sources import SOURCES
+from ladderdata.sources.base import Source
+from ladderdata.writers.media import media_entry
+
+
+@dataclass(frozen=True)
+class ScanTask:
+    """Everything a worker needs for one scan (plain data: picklable and JSON-able)."""
+
+    scan_id: str
+    source: dict[str, Any]
+    """`SourceConfig.model_dump(mode="json")` with resolved paths."""
+    generation: dict[str, Any]
+    """`GenerationSettings.model_dump(mode="json")`."""
+    families: tuple[str, ...]
+    seed: int
+    strict: bool
+    generation_key: str
+    scene_cache: str | None = None
+    """`scenes/<scan>.json` of the build (reused when `scene_cache_key` holds the current key)."""
+    scene_cache_key: str | None = None
+
+
+@dataclass
+class ScanOutcome:
+    """What one scan produced; `error` set (and nothing else) when the scan was skipped."""
+
+    scan_id: str
+    source: str
+    generation_key: str
+    samples_jsonl: str = ""
+    sample_count: int = 0
+    media: dict[str, dict[str, Any]] = field(default_factory=dict)
+    checksum: str | None = None
+    scene_key: str | None = None
+    scene_json: str | None = None
+    """The freshly loaded scene record (None when the cache was reused)."""
+    scene_reused: bool = False
+    emitted: dict[str, dict[str, int]] = field(default_factory=dict)
+    refused: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    scene_stats: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+_ADAPTERS: dict[str, Source] = {}
+_GENERATORS: dict[str, Any] = {}
+
+
+def make_adapter(cfg: SourceConfig, *, on_error: str | None = None) -> Source:
+    """The source adapter of a source config (ConfigError when its `options` do not fit the adapter)."""
+    cls = SOURCES[cfg.kind]
+    kwargs: dict[str, Any] = dict(cfg.options)
+    kwargs.update(frame_stride=cfg.frame_stride, on_error=on_error or cfg.on_error)
+    if cfg.label_map is not None:
+        kwargs["label_map"] = cfg.label_map
+    try:
+        return cls(cfg.root, cfg.export_root, **kwargs)
+    except TypeError as err:
+        raise ConfigError(f"sources.{cfg.name}.options: {err}; see the {cls.__name__} docstring") from None
+
+
+def _adapter(task: ScanTask) -> Source:
+    key = keys.digest(task.source)
+    if key not in _ADAPTERS:
+        cfg = SourceConfig.model_validate(task.source)
+        _ADAPTERS[key] = make_adapter(cfg, on_error="raise")
+    return _ADAPTERS[key]
+
+
+def _generator(family: str, generation: dict[str, Any]) -> Any:
+    key = keys.digest([family, generation])
+    if key not in _GENERATORS:
+        _GENERATORS[key] = GENERATORS[family](GenerationSettings.model_validate(generation))
+    return _GENERATORS[key]
+
+
+def _load_scene(task: ScanTask, adapter: Source, out: ScanOutcome) -> SceneRecord:
+    out.checksum = keys.scan_checksum(adapter, task.scan_id)
+    out.scene_key = keys.scene_key(out.checksum, task.source)
+    if task.scene_cache and task.scene_cache_key:
+        cache, key_file = Path(task.scene_cache), Path(task.scene_cache_key)
+        try:
+            if key_file.read_text(encoding="utf-8").strip() == out.scene_key:
+                out.scene_reused = True
+                return SceneRecord.model_validate_json(cache.read_bytes())
+        except (OSError, ValueError):
+            pass  # missing or unreadable cache: load from the raw files
+    scene = adapter.load(task.scan_id)
+    out.scene_json = scene.model_dump_json()
+    return scene
+
+
+def _media(samples: list[QASample], scene: SceneRecord, task: ScanTask) -> dict[str, dict[str, Any]]:
+    """Media entries of every image the samples use (hashing runs here, in parallel over scans)."""
+    frames = {f.frame_index: f for f in scene.frames}
+    # video frames may lie outside the scene's kept frames (e.g. a frame with a lost pose): they sit
+    # in the same colour folder as the others
+    color_dir = Path(scene.frames[0].color_path).parent if scene.frames else None
+    root = Path(task.source["root"])
+    entries: dict[str, dict[str, Any]] = {}
+    for rel in sorted({rel for s in samples for rel in s.image}):
+        index = int(Path(rel).stem)
+        frame = frames.get(index)
+        if frame is not None:
+            color_path: str | Path = frame.color_path
+        elif color_dir is not None:
+            color_path = color_dir / f"{index}.jpg"
+        else:
+            raise GenerationError(f"{task.scan_id}: sample image {rel} names a frame the scene lacks")
+        entries[rel] = media_entry(
+            scan_id=task.scan_id,
+            frame_index=index,
+            color_path=color_path,
+            source=task.source["name"],
+            source_root=root,
+            licensed=bool(task.source["licensed"]),
+        ).to_dict()
+    return entries
+
+
+def process_scan(task: ScanTask) -> ScanOutcome:
+    """Run one scan; source and generation errors skip it (counted) unless `task.strict`."""
+    start = time.perf_counter()
+    out = ScanOutcome(task.scan_id, task.source["name"], task.generation_key)
+    try:
+        adapter = _adapter(task)
+        scene = _load_scene(task, adapter, out)
+        samples: list[QASample] = []
+        singles: list[QASample] | None = None
+        for family in task.families:
+            gen = _generator(family, task.generation)
+            gen.reset_counts()
+            if family == Family.localization.value and singles is not None and hasattr(gen, "ground"):
+                # ground the single-image rows already made instead of generating them a second time
+                produced = gen.ground(scene, singles, task.seed)
+            else:
+                produced = gen.generate(scene, task.seed)
+            if family == Family.single_image.value:
+                singles = produced
+            samples.extend(produced)
+            out.emitted[family] = dict(sorted(Counter(s.question_type.value for s in produced).items()))
+            refused: dict[str, dict[str, int]] = {}
+            for (qt, reason), n in sorted(gen.counts.items()):
+                refused.setdefault(qt, {})[reason] = n
+            out.refused[family] = refused
+        out.media = _media(samples, scene, task)
+    except (SourceError, GenerationError) as err:
+        if task.strict:
+            raise
+        return ScanOutcome(
+            task.scan_id, task.source["name"], task.generation_key, error=str(err),
+            seconds=time.perf_counter() - start,
+        )
+    out.samples_jsonl = "".join(s.model_dump_json() + "\n" for s in samples)
+    out.sample_count = len(samples)
+    out.scene_stats = dict(scene.stats)
+    out.seconds = time.perf_counter() - start
+    return out

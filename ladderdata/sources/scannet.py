@@ -1,0 +1,527 @@
+"""ScanNet adapter: a ScanNet v2 scan plus its SensReader export -> SceneRecord.
+
+Reads exactly the layout of reference/scannet-format.md (and docs/contracts.md for the export root):
+
+- mesh `<scan>_vh_clean_2.ply`, per-vertex segments `<scan>_vh_clean_2.0.010000.segs.json`,
+  instances `<scan>.aggregation.json` or `<scan>_vh_clean.aggregation.json` (an instance is a segGroup:
+  the vertices whose segment id is in its `segments`), meta `<scan>.txt` (axisAlignment; identity when
+  absent);
+- export `<export_root>/<scan>/` (falling back to an in-place export in `scans/<scan>/`): pose/<i>.txt
+  (camera-to-world in the mesh frame), depth/<i>.png, color/<i>.jpg, intrinsic/intrinsic_color.txt and
+  intrinsic_depth.txt (preferred over the scene meta's intrinsics, which can disagree).
+
+Everything is returned in the aligned frame: mesh points and poses are multiplied by axisAlignment
+(aligned pose = A @ pose). Boxes use all instance vertices. Visibility projects, per object, all vertices
+up to `visibility_points_per_object` (a seeded subset beyond it; 2D boxes are exact below the cap and
+near-tight above it); `ObjectRecord.points` keeps a smaller seeded sample (`max_points_per_object`).
+Colour images are never decoded (only their header is read to check the size); each kept frame's depth
+PNG is decoded once and all objects are projected in one pass (geometry.visibility).
+
+Defects: scan-level problems (missing or malformed mesh, segs, aggregation, meta, export, intrinsics)
+raise SourceError. Frame- and object-level problems (missing colour/depth file, wrong depth size or
+dtype, unreadable pose file, empty or degenerate segGroup) raise under `on_error="raise"` and otherwise
+skip that frame/object and count it in `SceneRecord.stats`. Invalid poses (non-finite, as ScanNet writes
+for lost tracking, or non-orthonormal) are normal data: always skipped and counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ladderdata.errors import ConfigError, SourceError
+from ladderdata.geometry.boxes import box3d_from_points, degenerate_axes
+from ladderdata.geometry.room import DEFAULT_ALPHA, floor_shape, sample_floor_points
+from ladderdata.geometry.transforms import apply_transform, pose_problem
+from ladderdata.geometry.visibility import OCCLUSION_TOLERANCE, frame_visibility
+from ladderdata.records import (
+    FrameRecord,
+    ObjectRecord,
+    ObjectVisibility,
+    RoomRecord,
+    SceneRecord,
+    VideoRecord,
+)
+from ladderdata.sources import scannet_files as files
+from ladderdata.sources.base import OnError, Source, check_scan_id, scan_id_problem
+from ladderdata.sources.labels import LabelMap, normalize_label
+from ladderdata.sources.ply import read_mesh
+
+logger = logging.getLogger("ladderdata.sources")
+
+SENSOR_FPS = 30.0
+"""ScanNet's RGB-D capture rate; FrameRecord.timestamp = frame_index / SENSOR_FPS."""
+DEFAULT_COLOR_SIZE = (1296, 968)
+DEFAULT_DEPTH_SIZE = (640, 480)
+DEPTH_SCALE = 0.001
+"""Metres per depth-PNG unit (ScanNet depth is millimetres)."""
+POINT_DECIMALS = 5
+"""ObjectRecord.points are rounded to 10 micrometres (float32 meshes hold no more) to keep JSON small."""
+
+
+@dataclass
+class _Instance:
+    """An instance being assembled: its segGroup and its vertex indices into the mesh."""
+
+    instance_id: int
+    raw_label: str
+    label: str
+    vertices: np.ndarray
+
+
+class ScanNetSource(Source):
+    """Adapter for ScanNet v2 scans (see module docstring).
+
+    root: folder holding `scans/<scan_id>/`; export_root: SensReader export root (default
+    `<root>/export`); frame_stride: keep frames whose index is a multiple of it; scan_ids: restrict to
+    these ids (validated: plain folder names only); label_map: LabelMap or path of a .tsv/.yaml map
+    (normalises ObjectRecord.label); on_error: raise | warn | skip; max_points_per_object: size of the
+    stored seeded point sample; visibility_points_per_object: cap on points projected per object;
+    oriented_boxes: store yaw-only oriented boxes instead of the axis-aligned ones used for answers;
+    floor_labels: raw/mapped labels whose points form the room floor (else the lowest z band of
+    `floor_band` metres is used); seed: seeds every sampler (with the scan id and instance id).
+    """
+
+    name = "scannet"
+    licensed = True
+
+    def __init__(
+        self,
+        root: str | Path,
+        export_root: str | Path | None = None,
+        *,
+        frame_stride: int = 10,
+        scan_ids: list[str] | None = None,
+        label_map: LabelMap | str | Path | None = None,
+        on_error: OnError = "raise",
+        max_points_per_object: int = 1024,
+        visibility_points_per_object: int = 8192,
+        oriented_boxes: bool = False,
+        floor_labels: tuple[str, ...] = ("floor",),
+        floor_band: float = 0.1,
+        room_alpha: float = DEFAULT_ALPHA,
+        occlusion_tolerance: float = OCCLUSION_TOLERANCE,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(on_error=on_error)
+        if frame_stride < 1:
+            raise ConfigError(f"frame_stride must be >= 1; got {frame_stride}")
+        if max_points_per_object < 1 or visibility_points_per_object < 1:
+            raise ConfigError("max_points_per_object and visibility_points_per_object must be >= 1")
+        self.root = Path(root)
+        self.export_root = Path(export_root) if export_root is not None else self.root / "export"
+        self.frame_stride = int(frame_stride)
+        self._scan_ids = None
+        if scan_ids is not None:
+            self._scan_ids = [check_scan_id(s, "scan id list") for s in scan_ids]
+        if label_map is not None and not isinstance(label_map, LabelMap):
+            label_map = LabelMap.load(label_map)
+        self.label_map: LabelMap | None = label_map
+        self.max_points_per_object = int(max_points_per_object)
+        self.visibility_points_per_object = int(visibility_points_per_object)
+        self.oriented_boxes = bool(oriented_boxes)
+        self.floor_labels = frozenset(normalize_label(x) for x in floor_labels)
+        self.floor_band = float(floor_band)
+        self.room_alpha = float(room_alpha)
+        self.occlusion_tolerance = float(occlusion_tolerance)
+        self.seed = int(seed)
+
+    # ------------------------------------------------------------------ listing
+    def scan_ids(self) -> list[str]:
+        """The given ids, or every folder under `<root>/scans/` (unsafe names are skipped/raised)."""
+        if self._scan_ids is not None:
+            return list(self._scan_ids)
+        scans = self.root / "scans"
+        if not scans.is_dir():
+            raise SourceError.at(scans, "no scans/ folder", "point --root at the folder holding scans/")
+        ids = []
+        for entry in sorted(p.name for p in scans.iterdir() if p.is_dir()):
+            problem = scan_id_problem(entry)
+            if problem is None:
+                ids.append(entry)
+            elif self.on_error == "raise":
+                raise SourceError.at(scans / entry.encode("utf-8", "replace").decode(), problem,
+                                     "rename the folder to a plain scan id")
+            else:
+                self._record_skip(ascii(entry), problem)
+        return ids
+
+    # ------------------------------------------------------------------ one scan
+    def load(self, scan_id: str) -> SceneRecord:
+        """Read one scan into a SceneRecord (all geometry in the aligned frame)."""
+        check_scan_id(scan_id, str(self.root / "scans"))
+        scan_dir = self.root / "scans" / scan_id
+        if not scan_dir.is_dir():
+            raise SourceError.at(scan_dir, "scan folder is missing", "check --root and the scan id list")
+        stats: dict[str, int] = {}
+
+        meta_path = scan_dir / f"{scan_id}.txt"
+        meta = files.read_scene_meta(meta_path)
+        align = self._axis_alignment(meta, meta_path)
+
+        mesh_path = scan_dir / f"{scan_id}_vh_clean_2.ply"
+        mesh = read_mesh(mesh_path)
+        vertices = apply_transform(align, mesh.vertices)
+        agg_path = self._aggregation_path(scan_dir, scan_id)
+        groups = files.read_aggregation(agg_path)
+        segs_path = self._segs_path(scan_dir, scan_id)
+        seg = files.read_segs(segs_path, len(vertices))
+
+        instances = self._instances(scan_id, groups, seg, agg_path, stats)
+        objects = [self._object_record(scan_id, inst, vertices, agg_path, stats) for inst in instances]
+        keep = [i for i, obj in enumerate(objects) if obj is not None]
+        instances = [instances[i] for i in keep]
+        objects = [objects[i] for i in keep]
+        stats["objects_kept"] = len(objects)
+        if not objects:
+            raise SourceError.at(agg_path, "no usable objects (every segGroup was empty or degenerate)",
+                                 "re-download the scan or exclude it")
+
+        room = self._room(scan_id, instances, vertices, mesh.faces, stats)
+        frames, video = self._frames(scan_id, scan_dir, meta, meta_path, align, instances, vertices, stats)
+        color_size = (frames[0].width, frames[0].height)
+        return SceneRecord(
+            scan_id=scan_id,
+            source=self.name,
+            axis_alignment=align.tolist(),
+            room=room,
+            objects=objects,
+            frames=frames,
+            video=video,
+            color_size=color_size,
+            stats=dict(sorted(stats.items())),
+        )
+
+    # ------------------------------------------------------------------ scan-level files
+    def _axis_alignment(self, meta: dict[str, str], path: Path) -> np.ndarray:
+        if "axisAlignment" not in meta:
+            return np.eye(4)
+        align = files.parse_floats(meta["axisAlignment"], 16, path, "axisAlignment").reshape(4, 4)
+        problem = pose_problem(align)
+        if problem is not None:
+            raise SourceError.at(path, f"axisAlignment is not a rigid transform ({problem})", files.REDOWNLOAD)
+        return align
+
+    @staticmethod
+    def _aggregation_path(scan_dir: Path, scan_id: str) -> Path:
+        for name in (f"{scan_id}.aggregation.json", f"{scan_id}_vh_clean.aggregation.json"):
+            if (scan_dir / name).is_file():
+                return scan_dir / name
+        raise SourceError.at(
+            scan_dir / f"{scan_id}.aggregation.json",
+            "aggregation file is missing (also looked for _vh_clean.aggregation.json)",
+            files.REDOWNLOAD,
+        )
+
+    @staticmethod
+    def _segs_path(scan_dir: Path, scan_id: str) -> Path:
+        path = scan_dir / f"{scan_id}_vh_clean_2.0.010000.segs.json"
+        if path.is_file():
+            return path
+        others = sorted(scan_dir.glob(f"{scan_id}_vh_clean_2*.segs.json"))
+        if others:
+            return others[0]
+        raise SourceError.at(path, "segments file is missing", files.REDOWNLOAD)
+
+    # ------------------------------------------------------------------ objects
+    def _defect(self, stats: dict[str, int], key: str, err: SourceError) -> None:
+        """A frame/object defect: fatal under on_error=raise, otherwise counted (and logged under warn)."""
+        if self.on_error == "raise":
+            raise err
+        stats[key] = stats.get(key, 0) + 1
+        if self.on_error == "warn":
+            logger.warning("%s", err)
+
+    def _instances(
+        self, scan_id: str, groups: list[dict], seg: np.ndarray, agg_path: Path, stats: dict[str, int]
+    ) -> list[_Instance]:
+        """Vertex indices of every segGroup (vectorised: one sort of the segment ids, then slices)."""
+        uniq, inverse, counts = np.unique(seg, return_inverse=True, return_counts=True)
+        order = np.argsort(inverse, kind="stable")  # vertices grouped by segment, ascending index
+        ends = np.cumsum(counts)
+        starts = ends - counts
+        seen_ids: set[int] = set()
+        seen_sets: set[tuple[str, tuple[int, ...]]] = set()
+        out = []
+        for group in groups:
+            label, ident = group["label"], group["instance_id"]
+            where = f"segGroups[{group['index']}] ('{label}', objectId {ident})"
+            if ident in seen_ids:
+                raise SourceError.at(agg_path, f"{where} repeats an objectId", files.REDOWNLOAD)
+            seen_ids.add(ident)
+            segments = np.unique(np.asarray(group["segments"], dtype=np.int64))
+            if len(segments) == 0:
+                self._defect(stats, "objects_skipped_empty",
+                             SourceError.at(agg_path, f"{where} has no segments", files.REDOWNLOAD))
+                continue
+            pos = np.searchsorted(uniq, segments)
+            known = (pos < len(uniq)) & (uniq[np.minimum(pos, len(uniq) - 1)] == segments)
+            if not np.all(known):
+                bad = segments[~known][:3].tolist()
+                raise SourceError.at(
+                    agg_path,
+                    f"{where} lists segment ids {bad} that the segs.json does not contain",
+                    "use the aggregation and segs.json of the same scan release",
+                )
+            # ScanNet repeats some objects verbatim (e.g. scene0217_00): keep the first copy only,
+            # otherwise every count question about them is doubled.
+            key = (normalize_label(label), tuple(segments.tolist()))
+            if key in seen_sets:
+                stats["objects_skipped_duplicate"] = stats.get("objects_skipped_duplicate", 0) + 1
+                continue
+            seen_sets.add(key)
+            verts = np.sort(np.concatenate([order[starts[p] : ends[p]] for p in pos]))
+            mapped = self.label_map.map(label) if self.label_map is not None else label
+            out.append(_Instance(ident, label, mapped, verts))
+        return out
+
+    def _rng(self, scan_id: str, *stream: int) -> np.random.Generator:
+        """Generator seeded by (seed, crc32(scan_id), stream...): stable across runs and platforms."""
+        return np.random.default_rng([self.seed, zlib.crc32(scan_id.encode("utf-8")), *stream])
+
+    def _object_record(
+        self, scan_id: str, inst: _Instance, vertices: np.ndarray, agg_path: Path, stats: dict[str, int]
+    ) -> ObjectRecord | None:
+        points = vertices[inst.vertices]
+        where = f"segGroups objectId {inst.instance_id} ('{inst.raw_label}')"
+        if len(points) < 2:
+            self._defect(stats, "objects_skipped_degenerate", SourceError.at(
+                agg_path, f"{where} covers a single vertex", "drop or fix the segGroup"))
+            return None
+        box = box3d_from_points(points, oriented=self.oriented_boxes)
+        if degenerate_axes(np.asarray(box.max) - np.asarray(box.min)) >= 2:
+            # Points on a line (or one position) have no area and no volume: nothing a question can
+            # ask about. Flat objects (one zero extent: floors, pictures, planes of synthetic scans)
+            # are kept, their size and distances are well defined.
+            self._defect(stats, "objects_skipped_degenerate", SourceError.at(
+                agg_path, f"{where} has zero volume (all {len(points)} vertices on a line or point)",
+                "drop or fix the segGroup"))
+            return None
+        sample = points
+        if len(points) > self.max_points_per_object:
+            rng = self._rng(scan_id, 1, inst.instance_id)
+            sample = points[np.sort(rng.choice(len(points), self.max_points_per_object, replace=False))]
+        return ObjectRecord(
+            instance_id=inst.instance_id,
+            raw_label=inst.raw_label,
+            label=inst.label,
+            box=box,
+            point_count=len(points),
+            points=(np.round(sample, POINT_DECIMALS) + 0.0).tolist(),  # + 0.0: no -0.0 in JSON
+        )
+
+    # ------------------------------------------------------------------ room
+    def _room(
+        self, scan_id: str, instances: list[_Instance], vertices: np.ndarray, faces: np.ndarray,
+        stats: dict[str, int],
+    ) -> RoomRecord:
+        """Floor polygon from the floor segGroups' surface, else from the lowest z band of the mesh."""
+        floor = [i for i in instances
+                 if normalize_label(i.raw_label) in self.floor_labels or normalize_label(i.label) in self.floor_labels]
+        mask = np.zeros(len(vertices), dtype=bool)
+        for inst in floor:
+            mask[inst.vertices] = True
+        if mask.sum() >= 3:
+            stats["room_from_floor_label"] = 1
+        else:
+            z = vertices[:, 2]
+            mask = z <= np.percentile(z, 1.0) + self.floor_band  # robust to stray points below the floor
+            stats["room_from_lowest_band"] = 1
+        floor_faces = faces[np.all(mask[faces], axis=1)] if len(faces) else None
+        # sample_floor_points indexes faces into the vertex subset: remap indices
+        remap = np.full(len(vertices), -1, dtype=np.int64)
+        remap[mask] = np.arange(int(mask.sum()))
+        sub_faces = remap[floor_faces] if floor_faces is not None and len(floor_faces) else None
+        points = sample_floor_points(vertices[mask], sub_faces, self._rng(scan_id, 2))
+        shape = floor_shape(points, alpha=self.room_alpha)
+        stats["room_floor_points"] = len(points)
+        return RoomRecord(floor_polygon=(np.round(shape.polygon, 6) + 0.0).tolist(), area_m2=shape.area_m2)
+
+    # ------------------------------------------------------------------ frames
+    def _export_dir(self, scan_id: str, scan_dir: Path) -> Path:
+        for candidate in (self.export_root / scan_id, scan_dir):
+            if (candidate / "pose").is_dir():
+                return candidate
+        raise SourceError.at(
+            self.export_root / scan_id / "pose",
+            f"no SensReader export (looked in {self.export_root / scan_id} and {scan_dir})",
+            "export the .sens file with SensReader or pass --export-root",
+        )
+
+    def _intrinsics(
+        self, export: Path, meta: dict[str, str], meta_path: Path, kind: str
+    ) -> np.ndarray | None:
+        path = export / "intrinsic" / f"intrinsic_{kind}.txt"
+        if path.is_file():
+            return files.check_intrinsics(files.read_matrix4(path, f"intrinsic_{kind}")[:3, :3], path)
+        k = files.meta_intrinsics(meta, kind, meta_path)
+        return None if k is None else files.check_intrinsics(k, meta_path)
+
+    def _relpath(self, path: Path) -> str:
+        """Path relative to the source root when inside it (portable records), else absolute."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path.resolve())
+
+    def _frames(
+        self,
+        scan_id: str,
+        scan_dir: Path,
+        meta: dict[str, str],
+        meta_path: Path,
+        align: np.ndarray,
+        instances: list[_Instance],
+        vertices: np.ndarray,
+        stats: dict[str, int],
+    ) -> tuple[list[FrameRecord], VideoRecord]:
+        export = self._export_dir(scan_id, scan_dir)
+        indices = sorted(int(p.stem) for p in (export / "pose").glob("*.txt") if p.stem.isdigit())
+        if not indices:
+            raise SourceError.at(export / "pose", "export has no pose files", files.REEXPORT)
+        k_color = self._intrinsics(export, meta, meta_path, "color")
+        if k_color is None:
+            raise SourceError.at(export / "intrinsic" / "intrinsic_color.txt",
+                                 "colour intrinsics are missing (and not in the scene .txt)", files.REEXPORT)
+        color_size = (files.meta_int(meta, "colorWidth", meta_path), files.meta_int(meta, "colorHeight", meta_path))
+        depth_size = (files.meta_int(meta, "depthWidth", meta_path) or DEFAULT_DEPTH_SIZE[0],
+                      files.meta_int(meta, "depthHeight", meta_path) or DEFAULT_DEPTH_SIZE[1])
+        k_depth = self._intrinsics(export, meta, meta_path, "depth")
+
+        # All objects' visibility points concatenated once per scan, object index ascending.
+        vis_points, vis_owner = [], []
+        for n, inst in enumerate(instances):
+            idx = inst.vertices
+            if len(idx) > self.visibility_points_per_object:
+                rng = self._rng(scan_id, 3, inst.instance_id)
+                idx = np.sort(rng.choice(idx, self.visibility_points_per_object, replace=False))
+            vis_points.append(vertices[idx])
+            vis_owner.append(np.full(len(idx), n, dtype=np.int64))
+        points, owner = np.concatenate(vis_points), np.concatenate(vis_owner)
+
+        stats["frames_total"] = len(indices)
+        selected = [i for i in indices if i % self.frame_stride == 0]
+        stats["frames_selected"] = len(selected)
+        frames: list[FrameRecord] = []
+        first_error: SourceError | None = None
+        for index in selected:
+            try:
+                frame = self._frame(export, index, align, k_color, k_depth, color_size, depth_size,
+                                    points, owner, instances, stats)
+            except SourceError as err:
+                first_error = first_error or err
+                self._defect(stats, _frame_reason(err), err)
+                continue
+            if frame is not None:
+                frames.append(frame)
+                if color_size[0] is None:  # no size in the meta: the first image fixes it
+                    color_size = (frame.width, frame.height)
+        stats["frames_kept"] = len(frames)
+        if not frames:
+            detail = f" (first problem: {first_error})" if first_error else ""
+            raise SourceError.at(export, f"no usable frames among {len(selected)} selected{detail}",
+                                 "check the export or lower --frame-stride")
+        video = self._video(scan_id, indices)
+        return frames, video
+
+    def _frame(
+        self,
+        export: Path,
+        index: int,
+        align: np.ndarray,
+        k_color: np.ndarray,
+        k_depth: np.ndarray | None,
+        color_size: tuple[int | None, int | None],
+        depth_size: tuple[int, int],
+        points: np.ndarray,
+        owner: np.ndarray,
+        instances: list[_Instance],
+        stats: dict[str, int],
+    ) -> FrameRecord | None:
+        pose_path = export / "pose" / f"{index}.txt"
+        pose = files.read_matrix4(pose_path, "pose")
+        problem = pose_problem(pose)
+        if problem is not None:  # lost tracking etc.: normal data, never fatal
+            key = f"frames_skipped_pose_{problem}"
+            stats[key] = stats.get(key, 0) + 1
+            return None
+        color_path = export / "color" / f"{index}.jpg"
+        width, height = files.image_size(color_path)
+        if color_size[0] is not None and (width, height) != color_size:
+            raise SourceError.at(color_path, f"colour image is {width}x{height}, expected "
+                                 f"{color_size[0]}x{color_size[1]}", files.REEXPORT)
+        depth_path = export / "depth" / f"{index}.png"
+        depth = files.read_depth(depth_path, depth_size)
+        if k_depth is None:
+            # no depth intrinsics anywhere: assume the depth map spans the colour field of view
+            scale = np.diag([depth_size[0] / width, depth_size[1] / height, 1.0])
+            k_depth = scale @ k_color
+        aligned = align @ pose
+        vis = frame_visibility(
+            points, owner, len(instances), aligned, k_color, (width, height),
+            depth_m=depth.astype(np.float32) * DEPTH_SCALE, k_depth=k_depth,
+            occlusion_tolerance=self.occlusion_tolerance,
+        )
+        ratio, area = vis.ratio, vis.area_frac
+        entries = [
+            ObjectVisibility(
+                instance_id=instances[n].instance_id,
+                visibility=float(ratio[n]),
+                visible_points=int(vis.visible[n]),
+                in_frustum_points=int(vis.in_frustum[n]),
+                bbox_2d=vis.boxes[n].tolist() if vis.visible[n] > 0 else None,
+                truncated=bool(vis.truncated[n]),
+                area_frac=float(area[n]),
+            )
+            for n in np.flatnonzero(vis.in_frustum > 0)
+        ]
+        return FrameRecord(
+            frame_index=index,
+            timestamp=index / SENSOR_FPS,
+            pose=aligned.tolist(),
+            intrinsics=k_color.tolist(),
+            width=width,
+            height=height,
+            color_path=self._relpath(color_path),
+            depth_path=self._relpath(depth_path),
+            visibility=entries,
+        )
+
+    def _video(self, scan_id: str, indices: list[int]) -> VideoRecord:
+        """The colour stream as a video: `videos/<scan>.mp4` when the source has one, else a frame list.
+
+        An mp4 is taken to play the export's colour frames in index order (docs/contracts.md); its
+        header gives the rate and frame count. Without one the video is every exported frame at the
+        sensor rate, for the video generator to resample.
+        """
+        path = self.root / "videos" / f"{scan_id}.mp4"
+        if path.is_file():
+            import cv2
+
+            cap = cv2.VideoCapture(str(path))
+            try:
+                fps = float(cap.get(cv2.CAP_PROP_FPS))
+                count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+            finally:
+                cap.release()
+            if fps > 0 and count > 0:
+                return VideoRecord(path=self._relpath(path), fps=fps, frame_indices=indices[:count],
+                                   sensor_fps=SENSOR_FPS)
+            logger.warning("%s: unreadable video header; using the frame list instead", path)
+        return VideoRecord(path=None, fps=SENSOR_FPS, frame_indices=indices, sensor_fps=SENSOR_FPS)
+
+
+def _frame_reason(err: SourceError) -> str:
+    """Stats key of a frame defect, from the file it names."""
+    path = err.path or ""
+    if "/depth/" in path:
+        return "frames_skipped_bad_depth"
+    if "/color/" in path:
+        return "frames_skipped_bad_color"
+    if "/pose/" in path:
+        return "frames_skipped_bad_pose_file"
+    return "frames_skipped_other"

@@ -1,0 +1,147 @@
+"""Media: the images the rows use, recorded in `meta/media.json` and copied under `images/` on request.
+
+`meta/media.json` (docs/contracts.md): `{"media_policy": "copy"|"reference", "images": {relpath:
+{"scan_id", "frame_index", "source", "licensed", "raw", "sha256", "bytes"}}}`, where `raw` is the colour
+file's path relative to its source root. `--media copy` copies the raw JPEG bytes unchanged to
+`images/<scan_id>/<frame_index>.jpg` (so `materialize` can rebuild a reference build byte for byte from
+the user's own raw copy); `--media reference` writes the paths and checksums only.
+
+Entries are made where the frames are read (the per-scan workers, `media_entry`), so hashing runs in
+parallel; the writer only merges them, and copies (checking each file against its recorded hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ladderdata.errors import OutputError, SourceError
+from ladderdata.io import write_bytes_atomic, write_json_atomic
+from ladderdata.writers.layout import BuildLayout
+
+MediaPolicy = Literal["copy", "reference"]
+
+
+@dataclass(frozen=True)
+class MediaEntry:
+    """One published image and where its bytes come from."""
+
+    scan_id: str
+    frame_index: int
+    source: str
+    licensed: bool
+    raw: str
+    """Colour file path relative to the source root (POSIX separators)."""
+    sha256: str
+    bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (keys sorted by the JSON writer)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MediaEntry:
+        """Inverse of `to_dict`."""
+        return cls(**data)
+
+
+def file_sha256(path: str | Path) -> tuple[str, int]:
+    """(sha256 hex, size in bytes) of a file."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def raw_relpath(color_path: str | Path, source_root: str | Path) -> str:
+    """A colour path relative to the source root (absolute paths outside the root stay absolute)."""
+    p = Path(color_path)
+    root = Path(source_root).resolve()
+    if not p.is_absolute():
+        return p.as_posix()
+    try:
+        return p.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def media_entry(
+    *, scan_id: str, frame_index: int, color_path: str | Path, source: str, source_root: str | Path, licensed: bool
+) -> MediaEntry:
+    """Hash one colour frame and describe it (raises SourceError when the file is missing)."""
+    path = Path(color_path)
+    if not path.is_absolute():
+        path = Path(source_root) / path
+    try:
+        sha, size = file_sha256(path)
+    except FileNotFoundError:
+        raise SourceError.at(path, "colour frame used by a question is missing", "re-export the scan") from None
+    return MediaEntry(scan_id, int(frame_index), source, licensed, raw_relpath(path, source_root), sha, size)
+
+
+def write_media(
+    layout: BuildLayout,
+    policy: MediaPolicy,
+    entries: Mapping[str, MediaEntry],
+    source_roots: Mapping[str, Path],
+    *,
+    on_copy: Any = None,
+) -> dict[str, Any]:
+    """Write `meta/media.json` and, for `copy`, the image files; returns a summary for the stats.
+
+    `on_copy(n)` is called after each copied image (progress). In copy mode, files under `images/` that
+    no row uses any more (from an earlier run of this build) are removed.
+    """
+    copied = reused = 0
+    if policy == "copy":
+        for rel in sorted(entries):
+            entry = entries[rel]
+            dest = layout.image(rel)
+            if dest.is_file() and file_sha256(dest)[0] == entry.sha256:
+                reused += 1
+            else:
+                src = Path(source_roots[entry.source]) / entry.raw
+                try:
+                    data = src.read_bytes()
+                except FileNotFoundError:
+                    raise SourceError.at(src, "image vanished during the build", "restore it and resume") from None
+                if hashlib.sha256(data).hexdigest() != entry.sha256:
+                    raise OutputError.at(
+                        src, "image changed during the build (sha256 differs)", "rebuild with --overwrite"
+                    )
+                write_bytes_atomic(dest, data)
+                copied += 1
+            if on_copy is not None:
+                on_copy(1)
+        _prune(layout.media_root, {layout.image(rel) for rel in entries})
+    write_json_atomic(
+        layout.media_json,
+        {"media_policy": policy, "images": {rel: entries[rel].to_dict() for rel in sorted(entries)}},
+    )
+    return {
+        "policy": policy,
+        "images": len(entries),
+        "bytes": sum(e.bytes for e in entries.values()),
+        "copied": copied,
+        "reused": reused,
+    }
+
+
+def _prune(root: Path, keep: Iterable[Path]) -> None:
+    keep = set(keep)
+    if not root.is_dir():
+        return
+    for dirpath, _dirs, files in os.walk(root, topdown=False):
+        for name in files:
+            path = Path(dirpath) / name
+            if path not in keep:
+                path.unlink()
+        if Path(dirpath) != root and not any(Path(dirpath).iterdir()):
+            Path(dirpath).rmdir()

@@ -1,0 +1,162 @@
+"""Audit tables on hand-written rows, against hand-computed values."""
+
+from __future__ import annotations
+
+import pytest
+
+from ladderdata.audit.checks import check_skew, per_scan_caps
+from ladderdata.audit.tables import (
+    answer_label,
+    count_table,
+    histogram,
+    letter_table,
+    numeric_table,
+    parse_options,
+    quotas_from_manifest,
+    scan_table,
+    stats_tables,
+)
+from ladderdata.audit.thresholds import resolve_thresholds
+from ladderdata.config import BalanceConfig, FamiliesConfig
+
+
+def _mcq(answer: str, options: list[str], qt: str = "relative direction", scan: str = "s0") -> dict:
+    return {
+        "question_type": qt,
+        "options": options,
+        "answer": answer,
+        "family": "video",
+        "data_type": "video",
+        "scene_id": scan,
+        "question": "q",
+        "image": ["x.jpg"],
+    }
+
+
+def _num(answer: str, qt: str = "object count", scan: str = "s0") -> dict:
+    return {
+        "question_type": qt,
+        "options": None,
+        "answer": answer,
+        "family": "video",
+        "data_type": "video",
+        "scene_id": scan,
+        "question": "q",
+        "image": ["x.jpg"],
+    }
+
+
+FOUR = ["A. front-left", "B. back-left", "C. back-right", "D. front-right"]
+TWO = ["A. left", "B. right"]
+
+
+def test_parse_options_and_label():
+    assert parse_options(["A. left", "B) right", "c.  front "]) == {"A": "left", "B": "right", "C": "front"}
+    assert answer_label(_mcq("b.", TWO)) == "right"  # reward rule: case-insensitive, trailing period
+    assert answer_label(_mcq("E", TWO)) is None
+
+
+def test_letter_shares_with_mixed_option_counts():
+    # 2 rows with 2 options, 2 rows with 4: uniform A = (1/2 + 1/2 + 1/4 + 1/4) / 4 = 0.375, C = 0.125
+    rows = [_mcq("A", TWO), _mcq("B", TWO), _mcq("C", FOUR), _mcq("Z", FOUR)]
+    (row,) = letter_table(rows)
+    shares = {s.letter: (s.count, s.share, s.expected) for s in row.letters}
+    assert shares["A"] == (1, 0.25, pytest.approx(0.375))
+    assert shares["B"] == (1, 0.25, pytest.approx(0.375))
+    assert shares["C"] == (1, 0.25, pytest.approx(0.125))
+    assert shares["D"] == (0, 0.0, pytest.approx(0.125))
+    assert row.invalid == 1
+    assert row.max_deviation == pytest.approx(0.125)
+
+
+def test_numeric_top_share_and_integer_histogram():
+    rows = [_num(v) for v in ["2", "2", "3", "5", "2.0", "x"]]
+    (row,) = numeric_table(rows)
+    assert (row.rows, row.invalid, row.distinct) == (6, 1, 3)
+    assert row.top_value == 2.0 and row.top_count == 3 and row.top_share == pytest.approx(0.5)
+    assert row.median == 2.0
+    assert row.hist_edges == [1.5, 2.5, 3.5, 4.5, 5.5]
+    assert row.hist_counts == [3, 1, 0, 1]
+    edges, counts = histogram([0.5, 0.6, 1.0, 2.5], max_bins=4)
+    assert edges == [0.5, 1.0, 1.5, 2.0, 2.5] and counts == [2, 1, 0, 1]
+
+
+def test_scan_concentration():
+    rows = [_num("2", scan=s) for s in ["a"] * 5 + ["b"] * 2 + ["c", "d", "e", "f", "g"]]
+    (row,) = scan_table(rows)
+    assert (row.rows, row.scans) == (12, 7)
+    assert row.max_share == pytest.approx(5 / 12)
+    assert row.top5_share == pytest.approx((5 + 2 + 1 + 1 + 1) / 12)
+    assert [t.scan_id for t in row.top] == ["a", "b", "c", "d", "e"]
+
+
+def test_stats_json_stage_counts_shape():
+    stats = {
+        "stages": {
+            "recheck": {
+                "kept": 10,
+                "dropped": {"answer_mismatch": 2, "near_boundary:hard": 1},
+                "dropped_total": 3,
+            },
+            "balance": {"kept": 8, "dropped": {}, "dropped_total": 0},
+        },
+        "shortfalls": [{"family": "video", "missing": 3}],
+    }
+    kept, dropped = stats_tables(stats)
+    assert {(k.stage, k.count) for k in kept} == {("recheck", 10), ("balance", 8)}
+    assert {(d.stage, d.reason, d.count) for d in dropped} == {
+        ("recheck", "answer_mismatch", 2),
+        ("recheck", "near_boundary:hard", 1),
+    }
+
+
+def test_manifest_quotas_and_thresholds_from_the_config_models():
+    """The reader follows ladderdata.config's JSON form (families.<f>.quotas, balance.*)."""
+    families = FamiliesConfig.model_validate(
+        {
+            "single_image": {"quotas": {"object_size": 7, "relative direction": 3}, "per_scan_cap": 2},
+            "video": {"enabled": False, "quotas": {"room_size": 4}},
+        }
+    ).model_dump(mode="json")
+    balance = BalanceConfig(letter_tolerance=0.05).model_dump(mode="json")
+    manifest = {"config": {"families": families, "balance": balance}}
+    assert quotas_from_manifest(manifest) == {
+        ("single_image", "object size"): 7,
+        ("single_image", "relative direction"): 3,
+    }
+    assert per_scan_caps(manifest) == {"single_image": 2}
+    th = resolve_thresholds(manifest)
+    assert th["letter_tolerance"].value == 0.05 and th["letter_tolerance"].source.startswith("manifest:")
+    assert th["max_numeric_value_share"].value == 0.2
+    assert th["max_scan_share"].source == "default" and th["max_scan_share"].value == 0.05
+    assert th["blind_margin"].source == "default" and th["blind_margin"].value == 0.10
+
+
+def test_count_table_lists_unfilled_quotas():
+    rows = [_num("2", qt="object count") for _ in range(3)]
+    table = count_table(rows, {("video", "object count"): 5, ("video", "room size"): 2})
+    assert [(r.question_type, r.rows, r.quota) for r in table] == [
+        ("object count", 3, 5),
+        ("room size", 0, 2),
+    ]
+
+
+def test_violations_name_their_threshold():
+    rows = [_mcq("A", FOUR, scan=f"s{i}") for i in range(40)] + [_num("3", scan=f"s{i}") for i in range(40)]
+    rows += [_num("3", scan="s0") for _ in range(3)]
+    th = resolve_thresholds({"families": {"video": {"per_scan_cap": 2}}})
+    found = check_skew(
+        thresholds=th,
+        letters=letter_table(rows),
+        numeric=numeric_table(rows),
+        scans=scan_table(rows),
+        blind=None,
+        rows=rows,
+        caps=per_scan_caps({"families": {"video": {"per_scan_cap": 2}}}),
+    )
+    names = [v.threshold for v in found]
+    assert names.count("letter_tolerance") == 4  # A at 1.0, B/C/D at 0.0, all vs 0.25
+    assert "max_numeric_value_share" in names
+    assert "per_scan_cap" in names  # s0 has 4 object-count rows > cap 2
+    line = next(v.line for v in found if v.threshold == "letter_tolerance")
+    assert line.startswith("letter_tolerance: relative direction: answer letter A share 1.000")

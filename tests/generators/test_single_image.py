@@ -1,0 +1,184 @@
+"""Single-image generator on hand-built scenes with hand-computed answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ladderdata.generators import GenerationSettings
+from ladderdata.generators.letters import parse_options
+from ladderdata.generators.single_image import SingleImageGenerator
+from ladderdata.records import DataType, Family, QuestionType
+from ladderdata.validators.answers import recheck
+from tests.generators.builders import look_pose, make_frame, make_object, make_scene, make_vis
+
+QT = QuestionType
+PUBLISHED = GenerationSettings(published_wording_share=1.0)
+# one frame shows the pair well, and a family asks one question per (object set, image): keep the
+# distance question out of the way of the direction one
+DIRECTION_ONLY = GenerationSettings(published_wording_share=1.0, enabled={"absolute_distance": False})
+
+
+def _answer_text(sample):
+    return parse_options(sample.options)["ABCD".index(sample.answer)]
+
+
+def _of(samples, qt):
+    return [s for s in samples if s.question_type == qt]
+
+
+@pytest.fixture
+def chair_radiator():
+    """Camera at the origin looking along +y (camera x = world x, depth = world y).
+
+    chair: centre (-1, 3, 0.5), size 0.5 x 0.5 x 1.0 -> x in [-1.25, -0.75], y in [2.75, 3.25]
+    radiator: centre (1, 3, 0.4), size 0.8 x 0.2 x 0.6 -> x in [0.6, 1.4], y in [2.9, 3.1]
+    Frame 10 shows the radiator poorly (visibility 0.1); frame 20 shows both well.
+    """
+    chair = make_object(1, "chair", (-1.0, 3.0, 0.5), (0.5, 0.5, 1.0))
+    radiator = make_object(2, "radiator", (1.0, 3.0, 0.4), (0.8, 0.2, 0.6))
+    wall = make_object(3, "wall", (0.0, 4.0, 1.5), (6.0, 0.1, 3.0))
+    pose = look_pose((0.0, 0.0, 1.0), 90.0)
+    frames = [
+        make_frame(10, [make_vis(1, bbox=(10, 100, 300, 700)), make_vis(2, 0.1, bbox=(900, 500, 1200, 700))], pose),
+        make_frame(20, [make_vis(1, bbox=(20, 100, 310, 700)), make_vis(2, bbox=(910, 500, 1210, 700)), make_vis(3)], pose),
+    ]
+    return make_scene([chair, radiator, wall], frames)
+
+
+def test_relative_direction_camera_centric(chair_radiator):
+    gen = SingleImageGenerator(DIRECTION_ONLY)
+    samples = _of(gen.generate(chair_radiator, seed=0), QT.relative_direction)
+    assert len(samples) == 1
+    s = samples[0]
+    assert s.image == ["scene0001_00/20.jpg"] and s.frame_ids == [20]
+    assert s.data_type == DataType.single_image and s.family == Family.single_image
+    assert s.subtype == "camera"
+    assert sorted(parse_options(s.options)) == ["back", "front", "left", "right"]
+    m = re.fullmatch(r"From the camera's perspective, is the (\w+) to the (\w+)'s left, right, front, or back\?", s.question)
+    assert m, s.question
+    # the chair's x interval [-1.25, -0.75] is left of the radiator's [0.6, 1.4]; their depths overlap
+    expected = {("chair", "radiator"): "left", ("radiator", "chair"): "right"}[m.groups()]
+    assert _answer_text(s) == expected
+    assert recheck(s) is None
+
+
+def test_relative_direction_depends_on_the_camera(chair_radiator):
+    # camera at (0, 6) looking along -y: camera right = world -x, so the chair (x = -1) is on the right
+    pose = look_pose((0.0, 6.0, 1.0), 270.0)
+    frames = [f.model_copy(update={"pose": pose}) for f in chair_radiator.frames]
+    scene = chair_radiator.model_copy(update={"frames": frames})
+    s = _of(SingleImageGenerator(DIRECTION_ONLY).generate(scene, seed=0), QT.relative_direction)[0]
+    subject, reference = re.match(r".* is the (\w+) to the (\w+)'s", s.question).groups()
+    assert _answer_text(s) == {"chair": "right", "radiator": "left"}[subject]
+    assert {subject, reference} == {"chair", "radiator"}
+
+
+def test_absolute_distance_and_size(chair_radiator):
+    samples = SingleImageGenerator(PUBLISHED).generate(chair_radiator, seed=0)
+    (dist,) = _of(samples, QT.absolute_distance)
+    # x gap 0.6 - (-0.75) = 1.35 m; y and z intervals overlap; single image keeps 2 decimals
+    assert dist.answer == "1.35" and dist.options is None
+    sizes = {s.reference["objects"][0]["label"]: s.answer for s in _of(samples, QT.object_size)}
+    assert sizes == {"chair": "100", "radiator": "80"}
+    # the wall is excluded, and every sample uses the frame where both objects are well visible
+    assert all("wall" not in s.question for s in samples)
+    assert {tuple(s.frame_ids) for s in samples} == {(20,)}
+    assert all(recheck(s) is None for s in samples)
+
+
+def test_one_question_per_object_set_and_image(chair_radiator):
+    gen = SingleImageGenerator(PUBLISHED)
+    samples = gen.generate(chair_radiator, seed=0)
+    assert len(_of(samples, QT.absolute_distance)) == 1
+    assert _of(samples, QT.relative_direction) == []
+    assert gen.counts[("relative direction", "duplicate")] == 1
+
+
+def test_too_few_unique_objects_for_relative_distance(chair_radiator):
+    gen = SingleImageGenerator()
+    assert _of(gen.generate(chair_radiator, seed=0), QT.relative_distance) == []
+    assert gen.counts[("relative distance", "too_few_unique_objects")] == 1
+
+
+def test_truncated_and_poorly_visible_objects_are_not_asked(chair_radiator):
+    frames = [
+        f.model_copy(update={"visibility": [v.model_copy(update={"truncated": True}) for v in f.visibility]})
+        for f in chair_radiator.frames
+    ]
+    scene = chair_radiator.model_copy(update={"frames": frames})
+    gen = SingleImageGenerator()
+    assert gen.generate(scene, seed=0) == []
+    assert gen.counts[("object size", "no_frame_with_all_visible")] == 1
+    assert SingleImageGenerator(GenerationSettings(allow_truncated=True)).generate(scene, 0)
+
+
+def test_duplicate_category_is_never_named(chair_radiator):
+    second_chair = make_object(9, "chair", (2.0, 1.0, 0.5))
+    scene = chair_radiator.model_copy(update={"objects": [*chair_radiator.objects, second_chair]})
+    samples = SingleImageGenerator().generate(scene, seed=0)
+    assert samples and all("chair" not in s.question for s in samples)
+
+
+def test_overlapping_objects_refused():
+    # a lamp standing on the table: overlapping on camera x and depth -> no camera-centric question
+    table = make_object(1, "table", (0.0, 3.0, 0.4), (1.2, 0.8, 0.8))
+    lamp = make_object(2, "lamp", (0.1, 3.1, 1.0), (0.3, 0.3, 0.4))
+    scene = make_scene([table, lamp], [make_frame(0, [make_vis(1), make_vis(2)])])
+    gen = SingleImageGenerator()
+    assert _of(gen.generate(scene, seed=0), QT.relative_direction) == []
+    assert gen.counts[("relative direction", "separation_too_small")] == 1
+    # they touch, so the absolute distance (0 m) is refused too
+    assert gen.counts[("absolute distance", "below_min_distance")] == 1
+
+
+# five 0.2 m cubes on a line at x = 0, 1, 3, 5.1, 10: box distance = |dx| - 0.2
+LINE = {"bed": 0.0, "chair": 1.0, "desk": 3.0, "lamp": 5.1, "sofa": 10.0}
+NEAREST = {  # by hand from the box distances
+    "bed": "chair",  # chair 0.8, desk 2.8, lamp 4.9, sofa 9.8
+    "chair": "bed",  # bed 0.8, desk 1.8, lamp 3.9, sofa 8.8
+    "desk": None,  # chair 1.8 vs lamp 1.9: 10 cm apart -> refused
+    "lamp": "desk",  # desk 1.9, chair 3.9, sofa 4.7, bed 4.9
+    "sofa": "lamp",  # lamp 4.7, desk 6.8, chair 8.8, bed 9.8
+}
+
+
+def _line_scene(area):
+    objs = [make_object(i + 1, lab, (x, 5.0, 0.5), (0.2, 0.2, 0.2)) for i, (lab, x) in enumerate(LINE.items())]
+    frames = [make_frame(10 * k, [make_vis(i + 1) for i in range(5)]) for k in range(6)]
+    return make_scene(objs, frames, area=area)
+
+
+def test_relative_distance_against_hand_table():
+    gen = SingleImageGenerator(PUBLISHED)
+    primaries = set()
+    for seed in range(12):
+        for s in _of(gen.generate(_line_scene(20.0), seed), QT.relative_distance):
+            primary = re.search(r"is the closest to the (\w+)\?", s.question).group(1)
+            primaries.add(primary)
+            assert NEAREST[primary] is not None
+            assert _answer_text(s) == NEAREST[primary]
+            assert s.reference["distances_m"][NEAREST[primary]] == pytest.approx(
+                abs(LINE[primary] - LINE[NEAREST[primary]]) - 0.2
+            )
+            assert recheck(s) is None
+    assert len(primaries) >= 3 and "desk" not in primaries
+    assert gen.counts[("relative distance", "margin_too_small")] >= 1  # the desk's 10 cm case
+
+
+def test_relative_distance_large_room_margin():
+    # over 40 m2 the margin is 30 cm: the lamp's 4.7 vs 4.9 m (20 cm) is refused as well
+    gen = SingleImageGenerator(PUBLISHED)
+    for seed in range(12):
+        for s in _of(gen.generate(_line_scene(45.0), seed), QT.relative_distance):
+            primary = re.search(r"is the closest to the (\w+)\?", s.question).group(1)
+            assert primary in {"bed", "chair", "sofa"}
+            assert s.reference["margin_rule"]["large_room_margin_m"] == 0.30
+
+
+def test_letters_balanced_within_a_scene():
+    gen = SingleImageGenerator(GenerationSettings(max_per_scan_per_type=50))
+    samples = _of(gen.generate(_line_scene(20.0), 0), QT.relative_direction)
+    letters = [s.answer for s in samples if s.subtype == "camera"]
+    assert letters == ["A", "B", "C", "D", "A", "B", "C", "D"][: len(letters)]

@@ -1,0 +1,93 @@
+"""Depth-tested visibility, 2D boxes and truncation with hand-made depth maps."""
+
+import numpy as np
+import pytest
+
+from ladderdata.errors import GeometryError
+from ladderdata.geometry.visibility import frame_visibility
+
+K = np.array([[100.0, 0, 50], [0, 100.0, 40], [0, 0, 1]])  # 100 x 80 image
+SIZE = (100, 80)
+IDENTITY = np.eye(4)  # camera at the origin looking along world +z
+
+
+def grid(x0, x1, y0, y1, z, n=5):
+    xs, ys = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    return np.column_stack([xs.ravel(), ys.ravel(), np.full(xs.size, z)])
+
+
+def test_box_behind_wall_is_occluded():
+    # wall: a plane at z = 2 covering the centre of the image (depth map reads 2.0 m there);
+    # object A at z = 3 behind it, object B at z = 2.05 (within the 0.1 m tolerance), object C at z = 1.
+    depth = np.zeros((80, 100), dtype=np.float32)
+    depth[20:60, 25:75] = 2.0
+    a = grid(-0.2, 0.2, -0.2, 0.2, 3.0)  # projects to u 43.3..56.7, v 33.3..46.7: inside the wall
+    b = grid(-0.1, 0.1, -0.1, 0.1, 2.05)
+    c = grid(-0.1, 0.1, -0.1, 0.1, 1.0)  # in front of the wall: u 40..60, v 30..50
+    pts = np.concatenate([a, b, c])
+    owner = np.repeat([0, 1, 2], 25)
+    vis = frame_visibility(pts, owner, 3, IDENTITY, K, SIZE, depth_m=depth)
+    assert vis.in_frustum.tolist() == [25, 25, 25]
+    assert vis.visible.tolist() == [0, 25, 25]
+    assert vis.ratio.tolist() == [0.0, 1.0, 1.0]
+    assert vis.boxes[0].tolist() == [-1, -1, -1, -1]
+    # C: u = 50 + 100 * x, x in [-0.1, 0.1] -> pixels 40..60 -> box [40, 30, 61, 51]
+    assert vis.boxes[2].tolist() == [40, 30, 61, 51]
+    assert vis.truncated.tolist() == [False, False, False]
+
+
+def test_zero_depth_is_unknown_not_occluded():
+    depth = np.zeros((80, 100), dtype=np.float32)
+    pts = grid(-0.1, 0.1, -0.1, 0.1, 5.0)
+    vis = frame_visibility(pts, np.zeros(25, int), 1, IDENTITY, K, SIZE, depth_m=depth)
+    assert vis.visible.tolist() == [25]
+
+
+def test_partial_occlusion_ratio_and_box():
+    # depth 1.0 on the left half of the image (u < 50): the left columns of the object are hidden
+    depth = np.zeros((80, 100), dtype=np.float32)
+    depth[:, :50] = 1.0
+    pts = grid(-0.4, 0.4, -0.2, 0.2, 2.0)  # columns x = -0.4, -0.2, 0, 0.2, 0.4 -> u = 30, 40, 50, 60, 70
+    vis = frame_visibility(pts, np.zeros(25, int), 1, IDENTITY, K, SIZE, depth_m=depth)
+    # u = 50 rounds to pixel 50 which has no reading: visible. Visible columns u = 50, 60, 70.
+    assert vis.visible.tolist() == [15]
+    assert vis.ratio.tolist() == [0.6]
+    assert vis.boxes[0].tolist() == [50, 30, 71, 51]  # v = 40 + 100 * y / 2, y in [-0.2, 0.2]
+
+
+def test_truncation_and_clipping():
+    # points x in [0, 1] at z = 1 -> u = 50 .. 150: half outside the 100-pixel-wide image
+    pts = grid(0.0, 1.0, 0.0, 0.1, 1.0, n=11)
+    vis = frame_visibility(pts, np.zeros(len(pts), int), 1, IDENTITY, K, SIZE)
+    assert vis.truncated.tolist() == [True]
+    assert vis.in_frustum.tolist() == [5 * 11]  # u = 50, 60, 70, 80, 90
+    assert vis.boxes[0].tolist() == [50, 40, 91, 51]
+    # an object partly behind the camera is truncated too
+    behind = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, -1.0]])
+    assert frame_visibility(behind, [0, 0], 1, IDENTITY, K, SIZE).truncated.tolist() == [True]
+
+
+def test_objects_without_frustum_points_and_area():
+    pts = np.array([[0.0, 0.0, -1.0], [0.1, 0.1, 1.0], [0.3, 0.2, 1.0]])
+    vis = frame_visibility(pts, [0, 1, 1], 2, IDENTITY, K, SIZE)
+    assert vis.in_frustum.tolist() == [0, 2]
+    assert vis.truncated.tolist() == [False, False]  # nothing in frustum -> not "truncated"
+    # pixels (60, 50) and (80, 60) -> box [60, 50, 81, 61] -> 21 * 11 / 8000
+    assert vis.boxes[1].tolist() == [60, 50, 81, 61]
+    assert vis.area_frac[1] == pytest.approx(21 * 11 / 8000)
+
+
+def test_unsorted_owner_and_separate_depth_intrinsics():
+    # depth map at half resolution with its own K: 50 x 40, f = 50, c = (25, 20)
+    kd = np.array([[50.0, 0, 25], [0, 50.0, 20], [0, 0, 1]])
+    depth = np.zeros((40, 50), dtype=np.float32)
+    depth[15:25, 20:30] = 1.0  # wall at 1 m around the centre in depth pixels
+    hidden = np.array([[0.0, 0.0, 3.0]])  # colour (50, 40) -> depth (25, 20): behind the wall
+    free = np.array([[1.2, 0.0, 3.0]])  # colour (90, 40) -> depth (45, 20): no reading
+    vis = frame_visibility(np.concatenate([free, hidden]), [1, 0], 2, IDENTITY, K, SIZE, depth_m=depth, k_depth=kd)
+    assert vis.visible.tolist() == [0, 1]
+
+
+def test_bad_owner_index_rejected():
+    with pytest.raises(GeometryError):
+        frame_visibility(np.zeros((2, 3)), [0, 5], 2, IDENTITY, K, SIZE)

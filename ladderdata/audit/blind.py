@@ -4,9 +4,9 @@ Per question type, two text-only baselines are cross-validated (5 folds, seeded)
 
 - MCQ types (answer = letter), metric accuracy. Chance = mean over rows of 1/len(options). Frequency
   prior = the most frequent answer letter of the training folds. Text model = a random forest classifier
-  on hashed bag-of-words features of the question plus the options, where each option's words are also
-  emitted prefixed by their letter (`optB_left`), so answer-label bias (e.g. "left" is usually right)
-  is learnable as well as wording bias.
+  on a binary bag of words and word pairs of the question plus the options, where each option's words
+  are also emitted prefixed by their letter (`optB_left`), so answer-label bias (e.g. "left" is usually
+  right) is learnable as well as wording bias.
 - Numeric types, metric mean relative accuracy (MRA: mean over thresholds 0.50, 0.55, ..., 0.95 of
   [|pred - gt| / gt <= 1 - threshold], as in reference/question-rules.md). Chance = predicting the
   median answer of the training folds (the "global median" of that question type). Frequency prior =
@@ -38,7 +38,7 @@ from ladderdata.audit.tables import (
 )
 
 MRA_THRESHOLDS = np.round(np.arange(0.50, 0.951, 0.05), 2)
-HASH_FEATURES = 2**12
+MAX_FEATURES = 2000
 
 
 @dataclass
@@ -81,13 +81,26 @@ def blind_text(row: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _features(texts: list[str]):
-    from sklearn.feature_extraction.text import HashingVectorizer
+def _features(texts: list[str]) -> np.ndarray:
+    """Binary bag of words and word pairs seen in at least 2 texts (at most MAX_FEATURES, most frequent).
 
-    vec = HashingVectorizer(
-        n_features=HASH_FEATURES, ngram_range=(1, 2), alternate_sign=False, binary=True, norm=None
+    The vocabulary is fitted on the texts of the whole type: it never sees an answer, so it leaks nothing
+    across folds, and a dense matrix of the words actually used keeps the forests fast (hashing into a
+    mostly empty 2^k space makes every split draw many constant features).
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vec = CountVectorizer(
+        binary=True,
+        ngram_range=(1, 2),
+        min_df=min(2, len(texts)),
+        max_features=MAX_FEATURES,
+        dtype=np.float32,
     )
-    return vec.transform(texts).tocsr()
+    try:
+        return vec.fit_transform(texts).toarray()
+    except ValueError:  # every text empty of words: a constant feature, the model can only learn the prior
+        return np.zeros((len(texts), 1), dtype=np.float32)
 
 
 def _folds(n: int, labels: list[str] | None, folds: int, seed: int):

@@ -106,7 +106,7 @@ ul.options { list-style: none; padding-left: 1em; }
 <h2>Blind baseline (text only)</h2>
 <p class="meta">5-fold cross-validated; MCQ: accuracy vs chance = mean 1/#options; numeric: mean relative
 accuracy vs predicting the training median; frequency prior = most frequent training answer; text model =
-random forest on hashed words of question + letter-tagged options.</p>
+random forest on a bag of words of question + letter-tagged options.</p>
 <table id="blind"><tr><th>question type</th><th>metric</th><th>rows</th><th>chance</th><th>frequency prior</th>
 <th>text model</th><th>over chance</th><th>flagged</th><th>note</th></tr>
 {% for r in report.blind %}<tr{% if r.flagged %} class="bad"{% endif %}><td>{{ r.question_type }}</td><td>{{ r.metric }}</td>

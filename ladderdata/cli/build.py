@@ -20,6 +20,13 @@ class Modality(StrEnum):
     all = "all"
 
 
+class ExecutorName(StrEnum):
+    """`--executor` values (keys of `ladderdata.executors.EXECUTORS`)."""
+
+    local = "local"
+    ray = "ray"
+
+
 class MediaPolicy(StrEnum):
     """`--media` values."""
 
@@ -128,6 +135,17 @@ def print_summary(console: Any, summary: Any, elapsed: float) -> None:
         )
 
 
+def executor_options(executor: str, ray_address: str | None) -> dict[str, Any]:
+    """Keyword arguments of the executor class from the CLI flags (ConfigError on a misplaced flag)."""
+    from ladderdata.errors import ConfigError
+
+    if ray_address is None:
+        return {}
+    if executor != "ray":
+        raise ConfigError(f"--ray-address needs --executor ray (got --executor {executor})")
+    return {"address": ray_address}
+
+
 def register(app: typer.Typer) -> None:
     """Add the `build` command."""
 
@@ -141,6 +159,16 @@ def register(app: typer.Typer) -> None:
         ),
         out: Path = typer.Option(None, "--out", "-o", help="Output folder (default: build/<manifest name>)."),
         workers: int = typer.Option(1, "--workers", "-w", min=1, help="Processes for per-scan work."),
+        executor: ExecutorName = typer.Option(
+            ExecutorName.local,
+            "--executor",
+            help="Where per-scan work runs: local (process pool) or ray (Ray tasks).",
+        ),
+        ray_address: str = typer.Option(
+            None,
+            "--ray-address",
+            help="With --executor ray: join a cluster (auto or HOST:PORT), else start a local one.",
+        ),
         seed: int = typer.Option(None, "--seed", min=0, help="Override the manifest's seed."),
         limit_scans: int = typer.Option(None, "--limit-scans", min=1, help="Only the first N scans (sorted)."),
         strict: bool = typer.Option(False, "--strict", help="Fail on the first bad scan instead of skipping it."),
@@ -177,6 +205,8 @@ def register(app: typer.Typer) -> None:
             strict=strict,
             allow_short=allow_short,
             limit_scans=limit_scans,
+            executor=executor.value,
+            executor_options=executor_options(executor.value, ray_address),
         )
         overrides = {
             "seed": seed,

@@ -1,10 +1,99 @@
-"""`ladderdata sample` command (being implemented)."""
+"""`ladderdata sample`: generate the bundled procedural sample in exact ScanNet layout.
+
+The sample (furnished rooms, rendered RGB-D frames, poses, mesh, segments, aggregation, videos and the
+generator's ground truth) is written to a staging folder and renamed into place, so `--out` holds either
+the previous sample or the new one. Running it again with the same options is a no-op unless `--force`.
+"""
 
 from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
 
 import typer
 
 
+def sample(
+    out: Path | None = typer.Option(
+        None, "--out", help="sample root to write (default raw_sources/sample in the checkout)"
+    ),
+    scans: int | None = typer.Option(None, "--scans", help="number of scans (rooms) to generate (default 3)"),
+    seed: int = typer.Option(0, "--seed", help="random seed; the same seed gives byte-identical files"),
+    frames: int | None = typer.Option(
+        None, "--frames", help="exported frames per scan; every 10th sensor frame is exported (default 150)"
+    ),
+    force: bool = typer.Option(False, "--force", help="regenerate even when an identical sample exists"),
+) -> None:
+    """Write the procedural sample (ScanNet layout, rendered with open3d) to --out."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    # imported here so `ladderdata --help` does not load the generator's dependencies
+    from ladderdata.sources.synthetic import (
+        DEFAULT_FRAMES,
+        DEFAULT_SCANS,
+        SampleSpec,
+        default_sample_root,
+        generate_sample,
+        sample_matches,
+    )
+
+    scans = DEFAULT_SCANS if scans is None else scans
+    frames = DEFAULT_FRAMES if frames is None else frames
+    spec = SampleSpec(scans, frames, seed)
+    spec.validate()
+    root = (out if out is not None else default_sample_root()).absolute()
+    console = Console()
+    if not force and sample_matches(root, spec):
+        console.print(f"sample is up to date: {root} (use --force to regenerate)")
+        return
+
+    err = Console(stderr=True)
+    progress = Progress(
+        TextColumn("[bold]rendering"),
+        TextColumn("{task.fields[scan]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    start = time.perf_counter()
+    with progress:
+        task = progress.add_task("render", total=scans * frames, scan="")
+
+        def report(scan_id: str, done: int, total: int) -> None:
+            progress.update(task, advance=1, scan=scan_id)
+
+        generate_sample(root, scans=scans, frames=frames, seed=seed, progress=report)
+    _summary(console, root, time.perf_counter() - start)
+
+
+def _summary(console, root: Path, elapsed: float) -> None:
+    from rich.table import Table
+
+    from ladderdata.sources.synthetic import read_truth
+
+    marker = json.loads((root / "truth" / "sample.json").read_text(encoding="utf-8"))
+    table = Table(title="ladderdata sample", show_header=True, header_style="bold")
+    for col in ("scan", "room", "objects", "categories", "frames", "lost-tracking poses"):
+        table.add_column(col, justify="left" if col in ("scan", "room") else "right")
+    for scan_id in marker["scan_ids"]:
+        truth = read_truth(root, scan_id)
+        objects = [o for o in truth["objects"] if o["kind"] == "object"]
+        table.add_row(
+            scan_id,
+            truth["scene_type"],
+            str(len(objects)),
+            str(len({o["label"] for o in objects})),
+            str(len(truth["frame_indices"])),
+            str(len(truth["invalid_pose_frames"])),
+        )
+    console.print(table)
+    console.print(f"wrote {root} in {elapsed:.1f} s (seed {marker['seed']})")
+
+
 def register(app: typer.Typer) -> None:
-    """Register nothing until the command is implemented."""
-    del app
+    """Add the `sample` command to the app."""
+    app.command("sample")(sample)

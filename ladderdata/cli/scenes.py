@@ -27,7 +27,9 @@ def parse_scan_ids(value: str | None) -> list[str] | None:
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as err:
-            raise ConfigError.at(path, f"scan id list is not UTF-8 (byte {err.start})", "save it as UTF-8") from err
+            raise ConfigError.at(
+                path, f"scan id list is not UTF-8 (byte {err.start})", "save it as UTF-8"
+            ) from err
         ids = [line.split("#", 1)[0].strip() for line in text.splitlines()]
         ids = [i for i in ids if i]
         if not ids:
@@ -35,7 +37,9 @@ def parse_scan_ids(value: str | None) -> list[str] | None:
         return ids
     ids = [part.strip() for part in value.split(",") if part.strip()]
     if not ids:
-        raise ConfigError(f"--scan-ids {value!r}: no scan ids; pass a file or ids like scene0000_00,scene0001_00")
+        raise ConfigError(
+            f"--scan-ids {value!r}: no scan ids; pass a file or ids like scene0000_00,scene0001_00"
+        )
     return ids
 
 
@@ -49,7 +53,9 @@ def scenes(
     ),
     out: Path | None = typer.Option(None, "--out", help="build directory (default build/<source>)"),
     scan_ids: str | None = typer.Option(None, "--scan-ids", help=SCAN_IDS_HELP),
-    frame_stride: int = typer.Option(10, "--frame-stride", min=1, help="keep frames whose index is a multiple of N"),
+    frame_stride: int = typer.Option(
+        10, "--frame-stride", min=1, help="keep frames whose index is a multiple of N"
+    ),
     strict: bool = typer.Option(False, "--strict", help="fail on the first bad scan instead of skipping it"),
     label_map: Path | None = typer.Option(
         None, "--label-map", help="raw label map: ScanNet's labels .tsv or a YAML map (manifests/labels/)"
@@ -86,8 +92,13 @@ def scenes(
     ok: list[str] = []
     start = time.perf_counter()
     progress = Progress(
-        TextColumn("[bold]scenes"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[scan]}"),
-        TimeElapsedColumn(), console=err, transient=True,
+        TextColumn("[bold]scenes"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[scan]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     )
     with progress:
         task = progress.add_task("scenes", total=len(ids), scan="")
@@ -100,12 +111,16 @@ def scenes(
             write_text_atomic(target, result.scene.model_dump_json() + "\n")
             ok.append(result.scan_id)
             stats["objects"] += len(result.scene.objects)
-            stats.update({k: v for k, v in result.scene.stats.items() if k.startswith(("frames_", "objects_"))})
+            stats.update(
+                {k: v for k, v in result.scene.stats.items() if k.startswith(("frames_", "objects_"))}
+            )
     elapsed = time.perf_counter() - start
     _summary(Console(), source, layout, ok, adapter.skipped, stats, elapsed)
 
 
-def _summary(console, source: str, layout, ok: list[str], skipped: dict[str, str], stats, elapsed: float) -> None:
+def _summary(
+    console, source: str, layout, ok: list[str], skipped: dict[str, str], stats, elapsed: float
+) -> None:
     from rich.table import Table
 
     table = Table(title=f"ladderdata scenes ({source})", show_header=True, header_style="bold")

@@ -120,7 +120,7 @@ class Generator:
 
     def __init__(self, settings: GenerationSettings | None = None):
         self.settings = settings or GenerationSettings()
-        self.renderer = TemplateRenderer(self.settings.resolved_templates_dir())
+        self.renderer = TemplateRenderer.shared(self.settings.resolved_templates_dir())
         self.counts: Counter[tuple[str, str]] = Counter()
         """Refusals: (question type value, reason) -> count, accumulated over calls."""
         self.emitted: Counter[str] = Counter()

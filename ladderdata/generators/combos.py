@@ -10,7 +10,9 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-_ENUMERATE_LIMIT = 20_000
+_ENUMERATE_LIMIT = 1_000
+"""Spaces up to this size are enumerated and shuffled; larger ones are sampled lazily (cheaper: a
+generator usually consumes a few dozen candidates)."""
 
 
 def seeded_combinations(rng: random.Random, pool: Sequence[T], k: int, limit: int) -> Iterator[tuple[T, ...]]:

@@ -57,33 +57,35 @@ def select_views(
         uncovered -= sets[pick]
         if len(chosen) > n_views:
             return None
+    timeline = np.arange(n_frames)
+    gap = np.full(n_frames, n_frames)  # distance (in frames) to the nearest chosen view
+    for c in chosen:
+        gap = np.minimum(gap, np.abs(timeline - c))
     while len(chosen) < n_views:
-        gaps = [(min(abs(p - c) for c in chosen) if chosen else n_frames, p) for p in range(n_frames)]
-        widest = max(g for g, _ in gaps)
-        pick = rng.choice([p for g, p in gaps if g == widest])
+        ties = np.flatnonzero(gap == gap.max())
+        pick = int(ties[rng.randrange(len(ties))])
         chosen.append(pick)
+        gap = np.minimum(gap, np.abs(timeline - pick))
     return sorted(chosen)
 
 
 class VideoTimeline:
     """The clip a video question is about: its frame positions, their times, and the sampled frames.
 
-    With a video record, the clip is the frames it plays and a frame's time is its position in the
-    video divided by the video's fps. Without one, the clip is every frame and time = frame index /
-    `fallback_fps` (VSI-Bench plays ScanNet frames at 24 fps).
+    The clip is the frames the scene's video record plays (every frame when there is none). Times
+    follow VSI-Bench's convention for ScanNet, whose videos play the sensor frames at 24 fps: a frame's
+    time is its (sensor) frame index / `fps` (`GenerationSettings.video_fps`), whatever rate a source's
+    own mp4 was encoded at, so the appearance gap rule means the same for every source.
     """
 
-    def __init__(self, index: SceneIndex, n_frames: int, fallback_fps: float):
+    def __init__(self, index: SceneIndex, n_frames: int, fps: float):
         video = index.scene.video
-        if video is not None:
-            when = {fi: k / video.fps for k, fi in enumerate(video.frame_indices)}
-        else:
-            when = {f.frame_index: f.frame_index / fallback_fps for f in index.frames}
-        self.positions: list[int] = [p for p, f in enumerate(index.frames) if f.frame_index in when]
-        self.times: dict[int, float] = {p: when[index.frames[p].frame_index] for p in self.positions}
-        self.sampled: list[int] = [
-            self.positions[k] for k in uniform_positions(len(self.positions), n_frames)
+        clip = None if video is None else set(video.frame_indices)
+        self.positions: list[int] = [
+            p for p, f in enumerate(index.frames) if clip is None or f.frame_index in clip
         ]
+        self.times: dict[int, float] = {p: index.frames[p].frame_index / fps for p in self.positions}
+        self.sampled: list[int] = [self.positions[k] for k in uniform_positions(len(self.positions), n_frames)]
         self._index = index
 
     def first_appearance(self, instance_ids: list[int]) -> float | None:

@@ -36,6 +36,8 @@ def or_list(items: list[str] | tuple[str, ...]) -> str:
     return ", ".join(items[:-1]) + f", or {items[-1]}"
 
 
+_SHARED: dict[str, TemplateRenderer] = {}
+
 _BLANK_LINE = re.compile(r"\n\s*\n")
 
 
@@ -59,6 +61,14 @@ class TemplateRenderer:
         )
         self.env.filters["or_list"] = or_list
         self._cache: dict[str, jinja2.Template] = {}
+
+    @classmethod
+    def shared(cls, templates_dir: str | Path) -> TemplateRenderer:
+        """One renderer per templates folder in this process (compiled templates are reused)."""
+        key = str(Path(templates_dir).resolve())
+        if key not in _SHARED:
+            _SHARED[key] = cls(key)
+        return _SHARED[key]
 
     @staticmethod
     def template_name(family: Family | str, question_type: QuestionType) -> str:

@@ -155,7 +155,7 @@ class GenerationSettings(BaseModel):
     # --- media ------------------------------------------------------------------------------------
     video_num_frames: int = Field(default=16, ge=2, description="frames sampled uniformly (16 or 32)")
     video_fps: float = Field(
-        default=24.0, gt=0, description="playback rate when the scene has no video record"
+        default=24.0, gt=0, description="video time = frame index / video_fps (VSI-Bench plays ScanNet at 24)"
     )
     multi_view_views: int = Field(default=8, ge=2)
 

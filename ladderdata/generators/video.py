@@ -3,8 +3,8 @@
 The media of every video question of a scan is the same `video_num_frames` frames sampled uniformly over
 the clip (`frames.VideoTimeline`); an object the answer needs must be shown in at least one of them.
 Room size is asked once per scan. Appearance order uses every frame of the clip (not only the sampled
-ones): a category first appears at the earliest time any of its instances covers
-`appearance_area_frac` of the image; the four categories' first appearances must be at least
+ones): a category first appears at the earliest time (frame index / `video_fps`) any of its instances
+covers `appearance_area_frac` of the image; the four categories' first appearances must be at least
 `appearance_min_gap_s` apart. Distractors are three other orders, and the question lists the
 categories in a fresh seeded order.
 """
@@ -113,6 +113,7 @@ class VideoGenerator(ScanQuestionGenerator):
             "first_appearance_s": times,
             "min_gap_s": self.settings.appearance_min_gap_s,
             "appearance_area_frac": self.settings.appearance_area_frac,
+            "video_fps": self.settings.video_fps,
         }
         return self._finish(
             run,

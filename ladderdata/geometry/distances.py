@@ -8,9 +8,7 @@ from scipy.spatial import cKDTree
 from ladderdata.errors import GeometryError
 
 
-def aabb_distance(
-    min_a: np.ndarray, max_a: np.ndarray, min_b: np.ndarray, max_b: np.ndarray
-) -> np.ndarray:
+def aabb_distance(min_a: np.ndarray, max_a: np.ndarray, min_b: np.ndarray, max_b: np.ndarray) -> np.ndarray:
     """Exact minimum Euclidean distance between axis-aligned boxes (0 when they touch or overlap).
 
     Per axis the gap is max(0, min_b - max_a, min_a - max_b); the distance is the norm of the gaps.

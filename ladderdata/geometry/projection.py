@@ -55,9 +55,7 @@ def in_image(uv: np.ndarray, width: int, height: int) -> np.ndarray:
         return (u >= -0.5) & (u < width - 0.5) & (v >= -0.5) & (v < height - 0.5)
 
 
-def color_to_depth_pixels(
-    uv_color: np.ndarray, k_color: np.ndarray, k_depth: np.ndarray
-) -> np.ndarray:
+def color_to_depth_pixels(uv_color: np.ndarray, k_color: np.ndarray, k_depth: np.ndarray) -> np.ndarray:
     """Map colour-image pixel coordinates to depth-image coordinates through both intrinsics.
 
     Colour and depth share one camera frame in ScanNet exports (identity extrinsics), so a colour pixel

@@ -13,27 +13,40 @@ from typing import Any
 from ladderdata.records import SceneRecord
 from ladderdata.sources.scannet import ScanNetSource
 
-DEFAULT_SAMPLE_ROOT = Path("raw_sources/sample")
-"""Where the bundled sample lives (relative to the working directory, like the default build dir)."""
-
 
 class SampleSource(ScanNetSource):
-    """ScanNetSource on the bundled sample; generates it with `synthetic.ensure_sample` when missing."""
+    """ScanNetSource on the bundled sample; generates it with `synthetic.ensure_sample` when missing.
+
+    root defaults to `synthetic.default_sample_root()`; other arguments are ScanNetSource's.
+    """
 
     name = "sample"
     licensed = False
 
     def __init__(self, root: str | Path | None = None, export_root: str | Path | None = None, **kwargs: Any):
-        super().__init__(DEFAULT_SAMPLE_ROOT if root is None else root, export_root, **kwargs)
+        from ladderdata.sources.synthetic import default_sample_root
+
+        default = default_sample_root()  # <repo>/raw_sources/sample in a checkout, else ./raw_sources/sample
+        root = default if root is None else Path(root)
+        self._default_root = root.resolve() == default.resolve()
+        super().__init__(root, export_root, **kwargs)
         self._ensured = False
 
     def _ensure(self) -> None:
-        if not self._ensured:
-            # imported lazily: the generator pulls in open3d rendering, which plain reads never need
-            from ladderdata.sources.synthetic import ensure_sample
+        """Generate the default sample when needed, never clobbering a complete sample the user made.
 
+        At the default root the sample follows the generator (`ensure_sample` regenerates it when it
+        was made by another generator version). At an explicit root, a complete sample of any
+        parameters (e.g. `ladderdata sample --scans 5 --out X`) is read as it is.
+        """
+        if self._ensured:
+            return
+        # imported lazily: generation pulls in open3d rendering, which plain reads never need
+        from ladderdata.sources.synthetic import ensure_sample, is_sample
+
+        if self._default_root or not is_sample(self.root):
             ensure_sample(self.root)
-            self._ensured = True
+        self._ensured = True
 
     def scan_ids(self) -> list[str]:
         """Scan ids of the sample (generating it first when missing)."""

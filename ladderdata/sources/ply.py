@@ -61,22 +61,27 @@ def read_mesh(path: Path) -> Mesh:
         faces = _triangles(path, ply["face"].data)
         if len(faces) and (faces.min() < 0 or faces.max() >= len(vertices)):
             raise SourceError.at(
-                path, f"face indices outside the {len(vertices)} vertices ({faces.min()}..{faces.max()})", _FIX
+                path,
+                f"face indices outside the {len(vertices)} vertices ({faces.min()}..{faces.max()})",
+                _FIX,
             )
     return Mesh(vertices=vertices, colors=colors, faces=faces)
 
 
 def _triangles(path: Path, fdata: np.ndarray) -> np.ndarray:
     names = fdata.dtype.names or ()
-    key = "vertex_indices" if "vertex_indices" in names else "vertex_index" if "vertex_index" in names else None
+    key = (
+        "vertex_indices" if "vertex_indices" in names else "vertex_index" if "vertex_index" in names else None
+    )
     if key is None:
         raise SourceError.at(path, "PLY faces lack vertex_indices", _FIX)
     column = fdata[key]
     if column.dtype != object:
         # fast path: verify the list-length byte of every row (plyfile skips it) before trusting it
         offset = fdata.dtype.fields[key][1]
-        count_dtype = np.dtype({"names": ["n"], "formats": ["u1"], "offsets": [offset - 1],
-                                "itemsize": fdata.dtype.itemsize})
+        count_dtype = np.dtype(
+            {"names": ["n"], "formats": ["u1"], "offsets": [offset - 1], "itemsize": fdata.dtype.itemsize}
+        )
         if offset >= 1 and np.all(fdata.view(count_dtype)["n"] == 3):
             return np.asarray(column, dtype=np.int64).reshape(-1, 3)
         try:

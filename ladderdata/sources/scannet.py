@@ -144,8 +144,11 @@ class ScanNetSource(Source):
             if problem is None:
                 ids.append(entry)
             elif self.on_error == "raise":
-                raise SourceError.at(scans / entry.encode("utf-8", "replace").decode(), problem,
-                                     "rename the folder to a plain scan id")
+                raise SourceError.at(
+                    scans / entry.encode("utf-8", "replace").decode(),
+                    problem,
+                    "rename the folder to a plain scan id",
+                )
             else:
                 self._record_skip(ascii(entry), problem)
         return ids
@@ -178,8 +181,11 @@ class ScanNetSource(Source):
         objects = [objects[i] for i in keep]
         stats["objects_kept"] = len(objects)
         if not objects:
-            raise SourceError.at(agg_path, "no usable objects (every segGroup was empty or degenerate)",
-                                 "re-download the scan or exclude it")
+            raise SourceError.at(
+                agg_path,
+                "no usable objects (every segGroup was empty or degenerate)",
+                "re-download the scan or exclude it",
+            )
 
         room = self._room(scan_id, instances, vertices, mesh.faces, stats)
         frames, video = self._frames(scan_id, scan_dir, meta, meta_path, align, instances, vertices, stats)
@@ -203,7 +209,9 @@ class ScanNetSource(Source):
         align = files.parse_floats(meta["axisAlignment"], 16, path, "axisAlignment").reshape(4, 4)
         problem = pose_problem(align)
         if problem is not None:
-            raise SourceError.at(path, f"axisAlignment is not a rigid transform ({problem})", files.REDOWNLOAD)
+            raise SourceError.at(
+                path, f"axisAlignment is not a rigid transform ({problem})", files.REDOWNLOAD
+            )
         return align
 
     @staticmethod
@@ -250,13 +258,13 @@ class ScanNetSource(Source):
         for group in groups:
             label, ident = group["label"], group["instance_id"]
             where = f"segGroups[{group['index']}] ('{label}', objectId {ident})"
-            if ident in seen_ids:
-                raise SourceError.at(agg_path, f"{where} repeats an objectId", files.REDOWNLOAD)
-            seen_ids.add(ident)
             segments = np.unique(np.asarray(group["segments"], dtype=np.int64))
             if len(segments) == 0:
-                self._defect(stats, "objects_skipped_empty",
-                             SourceError.at(agg_path, f"{where} has no segments", files.REDOWNLOAD))
+                self._defect(
+                    stats,
+                    "objects_skipped_empty",
+                    SourceError.at(agg_path, f"{where} has no segments", files.REDOWNLOAD),
+                )
                 continue
             pos = np.searchsorted(uniq, segments)
             known = (pos < len(uniq)) & (uniq[np.minimum(pos, len(uniq) - 1)] == segments)
@@ -274,6 +282,9 @@ class ScanNetSource(Source):
                 stats["objects_skipped_duplicate"] = stats.get("objects_skipped_duplicate", 0) + 1
                 continue
             seen_sets.add(key)
+            if ident in seen_ids:  # a different object under a used id: instance ids would collide
+                raise SourceError.at(agg_path, f"{where} repeats an objectId", files.REDOWNLOAD)
+            seen_ids.add(ident)
             verts = np.sort(np.concatenate([order[starts[p] : ends[p]] for p in pos]))
             mapped = self.label_map.map(label) if self.label_map is not None else label
             out.append(_Instance(ident, label, mapped, verts))
@@ -289,17 +300,26 @@ class ScanNetSource(Source):
         points = vertices[inst.vertices]
         where = f"segGroups objectId {inst.instance_id} ('{inst.raw_label}')"
         if len(points) < 2:
-            self._defect(stats, "objects_skipped_degenerate", SourceError.at(
-                agg_path, f"{where} covers a single vertex", "drop or fix the segGroup"))
+            self._defect(
+                stats,
+                "objects_skipped_degenerate",
+                SourceError.at(agg_path, f"{where} covers a single vertex", "drop or fix the segGroup"),
+            )
             return None
         box = box3d_from_points(points, oriented=self.oriented_boxes)
         if degenerate_axes(np.asarray(box.max) - np.asarray(box.min)) >= 2:
             # Points on a line (or one position) have no area and no volume: nothing a question can
             # ask about. Flat objects (one zero extent: floors, pictures, planes of synthetic scans)
             # are kept, their size and distances are well defined.
-            self._defect(stats, "objects_skipped_degenerate", SourceError.at(
-                agg_path, f"{where} has zero volume (all {len(points)} vertices on a line or point)",
-                "drop or fix the segGroup"))
+            self._defect(
+                stats,
+                "objects_skipped_degenerate",
+                SourceError.at(
+                    agg_path,
+                    f"{where} has zero volume (all {len(points)} vertices on a line or point)",
+                    "drop or fix the segGroup",
+                ),
+            )
             return None
         sample = points
         if len(points) > self.max_points_per_object:
@@ -316,12 +336,20 @@ class ScanNetSource(Source):
 
     # ------------------------------------------------------------------ room
     def _room(
-        self, scan_id: str, instances: list[_Instance], vertices: np.ndarray, faces: np.ndarray,
+        self,
+        scan_id: str,
+        instances: list[_Instance],
+        vertices: np.ndarray,
+        faces: np.ndarray,
         stats: dict[str, int],
     ) -> RoomRecord:
         """Floor polygon from the floor segGroups' surface, else from the lowest z band of the mesh."""
-        floor = [i for i in instances
-                 if normalize_label(i.raw_label) in self.floor_labels or normalize_label(i.label) in self.floor_labels]
+        floor = [
+            i
+            for i in instances
+            if normalize_label(i.raw_label) in self.floor_labels
+            or normalize_label(i.label) in self.floor_labels
+        ]
         mask = np.zeros(len(vertices), dtype=bool)
         for inst in floor:
             mask[inst.vertices] = True
@@ -385,11 +413,19 @@ class ScanNetSource(Source):
             raise SourceError.at(export / "pose", "export has no pose files", files.REEXPORT)
         k_color = self._intrinsics(export, meta, meta_path, "color")
         if k_color is None:
-            raise SourceError.at(export / "intrinsic" / "intrinsic_color.txt",
-                                 "colour intrinsics are missing (and not in the scene .txt)", files.REEXPORT)
-        color_size = (files.meta_int(meta, "colorWidth", meta_path), files.meta_int(meta, "colorHeight", meta_path))
-        depth_size = (files.meta_int(meta, "depthWidth", meta_path) or DEFAULT_DEPTH_SIZE[0],
-                      files.meta_int(meta, "depthHeight", meta_path) or DEFAULT_DEPTH_SIZE[1])
+            raise SourceError.at(
+                export / "intrinsic" / "intrinsic_color.txt",
+                "colour intrinsics are missing (and not in the scene .txt)",
+                files.REEXPORT,
+            )
+        color_size = (
+            files.meta_int(meta, "colorWidth", meta_path),
+            files.meta_int(meta, "colorHeight", meta_path),
+        )
+        depth_size = (
+            files.meta_int(meta, "depthWidth", meta_path) or DEFAULT_DEPTH_SIZE[0],
+            files.meta_int(meta, "depthHeight", meta_path) or DEFAULT_DEPTH_SIZE[1],
+        )
         k_depth = self._intrinsics(export, meta, meta_path, "depth")
 
         # All objects' visibility points concatenated once per scan, object index ascending.
@@ -410,8 +446,19 @@ class ScanNetSource(Source):
         first_error: SourceError | None = None
         for index in selected:
             try:
-                frame = self._frame(export, index, align, k_color, k_depth, color_size, depth_size,
-                                    points, owner, instances, stats)
+                frame = self._frame(
+                    export,
+                    index,
+                    align,
+                    k_color,
+                    k_depth,
+                    color_size,
+                    depth_size,
+                    points,
+                    owner,
+                    instances,
+                    stats,
+                )
             except SourceError as err:
                 first_error = first_error or err
                 self._defect(stats, _frame_reason(err), err)
@@ -423,8 +470,11 @@ class ScanNetSource(Source):
         stats["frames_kept"] = len(frames)
         if not frames:
             detail = f" (first problem: {first_error})" if first_error else ""
-            raise SourceError.at(export, f"no usable frames among {len(selected)} selected{detail}",
-                                 "check the export or lower --frame-stride")
+            raise SourceError.at(
+                export,
+                f"no usable frames among {len(selected)} selected{detail}",
+                "check the export or lower --frame-stride",
+            )
         video = self._video(scan_id, indices)
         return frames, video
 
@@ -452,8 +502,11 @@ class ScanNetSource(Source):
         color_path = export / "color" / f"{index}.jpg"
         width, height = files.image_size(color_path)
         if color_size[0] is not None and (width, height) != color_size:
-            raise SourceError.at(color_path, f"colour image is {width}x{height}, expected "
-                                 f"{color_size[0]}x{color_size[1]}", files.REEXPORT)
+            raise SourceError.at(
+                color_path,
+                f"colour image is {width}x{height}, expected {color_size[0]}x{color_size[1]}",
+                files.REEXPORT,
+            )
         depth_path = export / "depth" / f"{index}.png"
         depth = files.read_depth(depth_path, depth_size)
         if k_depth is None:
@@ -462,8 +515,14 @@ class ScanNetSource(Source):
             k_depth = scale @ k_color
         aligned = align @ pose
         vis = frame_visibility(
-            points, owner, len(instances), aligned, k_color, (width, height),
-            depth_m=depth.astype(np.float32) * DEPTH_SCALE, k_depth=k_depth,
+            points,
+            owner,
+            len(instances),
+            aligned,
+            k_color,
+            (width, height),
+            depth_m=depth.astype(np.float32) * DEPTH_SCALE,
+            k_depth=k_depth,
             occlusion_tolerance=self.occlusion_tolerance,
         )
         ratio, area = vis.ratio, vis.area_frac
@@ -509,8 +568,9 @@ class ScanNetSource(Source):
             finally:
                 cap.release()
             if fps > 0 and count > 0:
-                return VideoRecord(path=self._relpath(path), fps=fps, frame_indices=indices[:count],
-                                   sensor_fps=SENSOR_FPS)
+                return VideoRecord(
+                    path=self._relpath(path), fps=fps, frame_indices=indices[:count], sensor_fps=SENSOR_FPS
+                )
             logger.warning("%s: unreadable video header; using the frame list instead", path)
         return VideoRecord(path=None, fps=SENSOR_FPS, frame_indices=indices, sensor_fps=SENSOR_FPS)
 

@@ -91,7 +91,9 @@ def read_aggregation(path: Path) -> list[dict[str, Any]]:
         if not isinstance(segments, list) or not all(
             isinstance(s, int) and not isinstance(s, bool) for s in segments
         ):
-            raise SourceError.at(path, f"segGroups[{i}] ('{label}') has no integer 'segments' list", REDOWNLOAD)
+            raise SourceError.at(
+                path, f"segGroups[{i}] ('{label}') has no integer 'segments' list", REDOWNLOAD
+            )
         out.append({"index": i, "instance_id": int(ident), "label": label, "segments": segments})
     return out
 

@@ -500,6 +500,16 @@ def mirror(rng: random.Random) -> Furniture:
     return Furniture("mirror", tuple(parts))
 
 
+def towel(rng: random.Random) -> Furniture:
+    """Towel hanging from a wall bar (mounted on a wall)."""
+    w, h = _u(rng, 0.4, 0.6), _u(rng, 0.5, 0.7)
+    parts = [
+        Part(0.0, 0.03, 0.0, w, 0.04, h, rng.choice(FABRICS + WHITES)),
+        Part(0.0, 0.03, h, w + 0.1, 0.04, 0.03, METALS[2]),
+    ]
+    return Furniture("towel", tuple(parts))
+
+
 def whiteboard(rng: random.Random) -> Furniture:
     """Board and marker tray (mounted on a wall)."""
     w, h = _u(rng, 1.2, 1.8), _u(rng, 0.9, 1.2)
@@ -544,5 +554,6 @@ CATALOGUE: dict[str, Callable[[random.Random], Furniture]] = {
     "picture": picture,
     "whiteboard": whiteboard,
     "mirror": mirror,
+    "towel": towel,
 }
 """Builder per catalogue key; several keys share a ScanNet label (`wardrobe` -> `cabinet`)."""

@@ -15,6 +15,7 @@ reconstructions) see a flat ceiling colour and give no depth reading.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import open3d as o3d
 
@@ -78,7 +79,8 @@ class Renderer:
     def _camera(self, k: np.ndarray, width: int, height: int):
         key = (width, height, tuple(np.round(np.asarray(k, dtype=np.float64).reshape(-1), 9)))
         if key not in self._cache:
-            dirs = pixel_directions(k, width, height)
+            # homogeneous (d, 1) so one affine cv2.transform yields whole rays
+            dirs = np.concatenate([pixel_directions(k, width, height), np.ones((height, width, 1), np.float32)], -1)
             u = (np.arange(width) - width / 2) / (width / 2)
             v = (np.arange(height) - height / 2) / (height / 2)
             vignette = (1.0 - 0.12 * (u[None, :] ** 2 + v[:, None] ** 2)).astype(np.float32)
@@ -89,11 +91,11 @@ class Renderer:
 
     def _cast(self, pose: np.ndarray, k: np.ndarray, width: int, height: int):
         dirs_cam = self._camera(k, width, height)[0]
-        rot = np.asarray(pose[:3, :3], dtype=np.float32)
-        origin = np.asarray(pose[:3, 3], dtype=np.float32)
-        rays = np.empty((height, width, 6), dtype=np.float32)
-        rays[..., :3] = origin
-        rays[..., 3:] = dirs_cam @ rot.T
+        # ray = [origin, R @ d_cam]: one cv2.transform (R plus a zero column for the origin part)
+        m = np.zeros((6, 4), dtype=np.float64)
+        m[:3, 3] = pose[:3, 3]
+        m[3:, :3] = pose[:3, :3]
+        rays = cv2.transform(dirs_cam, m.astype(np.float32))
         out = self.scene.cast_rays(o3d.core.Tensor(rays), nthreads=self.nthreads)
         return rays.reshape(-1, 6), out
 

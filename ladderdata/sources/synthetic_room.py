@@ -176,6 +176,7 @@ ROOM_TYPES: tuple[RoomType, ...] = (
             _i("sink", 1, 1, "wall"),
             _i("mirror", 1, 1, "mount", (1.2, 1.3)),
             _i("low cabinet", 1, 1, "wall"),
+            _i("towel", 1, 2, "mount", (0.9, 1.1)),
             _i("trash can", 1, 1, "corner"),
             _i("plant", 0, 1, "corner"),
             _i("picture", 0, 1, "mount", (1.3, 1.5)),

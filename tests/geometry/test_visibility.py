@@ -84,7 +84,9 @@ def test_unsorted_owner_and_separate_depth_intrinsics():
     depth[15:25, 20:30] = 1.0  # wall at 1 m around the centre in depth pixels
     hidden = np.array([[0.0, 0.0, 3.0]])  # colour (50, 40) -> depth (25, 20): behind the wall
     free = np.array([[1.2, 0.0, 3.0]])  # colour (90, 40) -> depth (45, 20): no reading
-    vis = frame_visibility(np.concatenate([free, hidden]), [1, 0], 2, IDENTITY, K, SIZE, depth_m=depth, k_depth=kd)
+    vis = frame_visibility(
+        np.concatenate([free, hidden]), [1, 0], 2, IDENTITY, K, SIZE, depth_m=depth, k_depth=kd
+    )
     assert vis.visible.tolist() == [0, 1]
 
 

@@ -121,7 +121,9 @@ def test_distance_between_recovered_boxes(scene):
 
     by_label = {o.label: o for o in scene.objects}
     # cabinet x from 1.5, table x to 1.1 (gap 0.4); cabinet y from 1.0, table y to 0.8 (gap 0.2)
-    assert box_distance(by_label["cabinet"].box, by_label["table"].box) == pytest.approx(math.sqrt(0.2), abs=1e-5)
+    assert box_distance(by_label["cabinet"].box, by_label["table"].box) == pytest.approx(
+        math.sqrt(0.2), abs=1e-5
+    )
 
 
 def test_points_sample_bounded_seeded_and_on_surface(hand_scan_template):
@@ -143,8 +145,12 @@ def test_record_round_trips_through_json(scene):
 
 
 def test_aggregation_variants_and_identity_alignment(tmp_path):
-    hs = write_hand_scan(tmp_path, align=None, aggregation_name="scene0001_00_vh_clean.aggregation.json",
-                         app_id="Aggregator.v1")
+    hs = write_hand_scan(
+        tmp_path,
+        align=None,
+        aggregation_name="scene0001_00_vh_clean.aggregation.json",
+        app_id="Aggregator.v1",
+    )
     scene = ScanNetSource(tmp_path).load(hs.scan_id)
     np.testing.assert_array_equal(scene.axis_alignment, np.eye(4))
     cab = next(o for o in scene.objects if o.label == "cabinet")

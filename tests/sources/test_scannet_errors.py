@@ -79,12 +79,12 @@ def test_empty_seg_group_raises_or_is_counted(hand_scan):
     assert "table" not in {o.label for o in scene.objects}
 
 
-def _collapse_segment(hand_scan, segment: int, n_keep: int | None, line: bool):
-    """Move every vertex of `segment` onto one point (n_keep=None) or onto a line."""
+def _collapse_segment(hand_scan, segment: int, line: bool):
+    """Move every vertex of `segment` onto one point, or onto a vertical line."""
     import plyfile
 
     seg = np.asarray(json.loads(hand_scan.file("segs").read_text())["segIndices"])
-    ply = plyfile.PlyData.read(str(hand_scan.file("ply")))
+    ply = plyfile.PlyData.read(str(hand_scan.file("ply")), mmap=False)
     v = ply["vertex"].data
     idx = np.flatnonzero(seg == segment)
     v["x"][idx] = v["x"][idx[0]]
@@ -98,7 +98,7 @@ def _collapse_segment(hand_scan, segment: int, n_keep: int | None, line: bool):
 def test_degenerate_objects(hand_scan, line):
     # the hidden box (objectId 3) keeps only its first segment, whose vertices are collapsed
     edit_json(hand_scan.file("aggregation"), lambda d: d["segGroups"][2].update(segments=[301]))
-    _collapse_segment(hand_scan, 301, None, line)
+    _collapse_segment(hand_scan, 301, line)
     msg = load_error(hand_scan)
     assert "aggregation.json" in msg and "objectId 3" in msg and "zero volume" in msg
     scene = ScanNetSource(hand_scan.root, on_error="skip").load(SCAN)
@@ -110,8 +110,10 @@ def test_single_vertex_object(hand_scan):
     segs = json.loads(hand_scan.file("segs").read_text())
     segs["segIndices"][0] = 555  # one cabinet vertex becomes its own segment
     hand_scan.file("segs").write_text(json.dumps(segs))
-    edit_json(hand_scan.file("aggregation"),
-              lambda d: d["segGroups"].append({"id": 7, "objectId": 7, "segments": [555], "label": "dot"}))
+    edit_json(
+        hand_scan.file("aggregation"),
+        lambda d: d["segGroups"].append({"id": 7, "objectId": 7, "segments": [555], "label": "dot"}),
+    )
     msg = load_error(hand_scan)
     assert "objectId 7" in msg and "single vertex" in msg
 
@@ -224,3 +226,20 @@ def test_iter_scenes_skips_and_counts_bad_scans(hand_scan):
 def test_bad_on_error_value(hand_scan):
     with pytest.raises(ConfigError, match="on_error"):
         ScanNetSource(hand_scan.root, on_error="ignore")
+
+
+def test_verbatim_duplicate_objects_kept_once(hand_scan):
+    # ScanNet repeats some segGroups verbatim (scene0217_00): the copy is dropped and counted
+    def dup(d):
+        d["segGroups"].append(dict(d["segGroups"][0], id=50, objectId=50))
+
+    edit_json(hand_scan.file("aggregation"), dup)
+    scene = ScanNetSource(hand_scan.root).load(SCAN)
+    assert [o.instance_id for o in scene.objects] == [1, 2, 3, 90]
+    assert scene.stats["objects_skipped_duplicate"] == 1
+
+
+def test_repeated_object_id_for_another_object(hand_scan):
+    edit_json(hand_scan.file("aggregation"), lambda d: d["segGroups"][1].update(id=1, objectId=1))
+    msg = load_error(hand_scan)
+    assert "objectId 1" in msg and "repeats an objectId" in msg

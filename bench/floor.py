@@ -1,0 +1,98 @@
+"""The decode floor: read and decode exactly the raw data a build reads, and nothing else.
+
+Per scan: the scene meta, the PLY mesh, the segments and aggregation JSON, every pose file at the
+build's frame stride, the depth PNG of every kept frame (decoded), the colour JPEG header of every
+selected frame (the adapter checks sizes from headers and never decodes colour), and the bytes of each
+colour image the build hashes for its media entries (read, not decoded; `--media copy` copies exactly
+those bytes). It uses the adapter's own readers (plyfile, json, OpenCV, Pillow), so the ratio build /
+floor is the cost of everything the build adds on top of getting the data off the disk.
+
+`python -m bench.floor --root R --stride 10 --images IMAGES.json scene9000_00 ...` prints one JSON
+line: seconds, scans, frames, bytes read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from ladderdata.geometry.transforms import pose_problem
+from ladderdata.sources import scannet_files as files
+from ladderdata.sources.ply import read_mesh
+
+
+def decode_scan(root: Path, scan_id: str, stride: int, images: list[str]) -> dict[str, int]:
+    """Read one scan as the build does; returns counts (frames decoded, bytes of colour read)."""
+    scan_dir = root / "scans" / scan_id
+    export = root / "export" / scan_id
+    meta_path = scan_dir / f"{scan_id}.txt"
+    meta = files.read_scene_meta(meta_path)
+    mesh = read_mesh(scan_dir / f"{scan_id}_vh_clean_2.ply")
+    files.read_aggregation(scan_dir / f"{scan_id}.aggregation.json")
+    files.read_segs(scan_dir / f"{scan_id}_vh_clean_2.0.010000.segs.json", len(mesh.vertices))
+    depth_size = (
+        files.meta_int(meta, "depthWidth", meta_path),
+        files.meta_int(meta, "depthHeight", meta_path),
+    )
+    for kind in ("color", "depth"):
+        files.read_matrix4(export / "intrinsic" / f"intrinsic_{kind}.txt", kind)
+    indices = sorted(int(p.stem) for p in (export / "pose").glob("*.txt") if p.stem.isdigit())
+    frames = 0
+    for index in indices:
+        if index % stride:
+            continue
+        pose = files.read_matrix4(export / "pose" / f"{index}.txt", "pose")
+        if pose_problem(pose) is not None:
+            continue
+        files.image_size(export / "color" / f"{index}.jpg")
+        files.read_depth(export / "depth" / f"{index}.png", depth_size)
+        frames += 1
+    color_bytes = 0
+    for rel in images:
+        color_bytes += len((root / rel).read_bytes())
+    return {"frames": frames, "color_bytes": color_bytes}
+
+
+def images_by_scan(media_files: list[Path]) -> dict[str, list[str]]:
+    """Raw colour paths (relative to the source root) per scan, from a build's per-scan media entries."""
+    out: dict[str, list[str]] = {}
+    for path in media_files:
+        for entry in json.loads(path.read_text(encoding="utf-8")).values():
+            out.setdefault(entry["scan_id"], []).append(entry["raw"])
+    return {k: sorted(set(v)) for k, v in out.items()}
+
+
+def run_floor(root: Path, scan_ids: list[str], stride: int, images: dict[str, list[str]]) -> dict[str, float]:
+    """Decode every scan in turn (one process, like `--workers 1`); returns timing and counts."""
+    start = time.perf_counter()
+    frames = color_bytes = 0
+    for scan_id in scan_ids:
+        got = decode_scan(root, scan_id, stride, images.get(scan_id, []))
+        frames += got["frames"]
+        color_bytes += got["color_bytes"]
+    return {
+        "seconds": time.perf_counter() - start,
+        "scans": len(scan_ids),
+        "frames": frames,
+        "color_images": sum(len(images.get(s, [])) for s in scan_ids),
+        "color_bytes": color_bytes,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, required=True, help="ScanNet-layout root (scans/, export/)")
+    parser.add_argument("--stride", type=int, default=10)
+    parser.add_argument("--images", type=Path, help="JSON {scan_id: [raw colour paths]} to read as bytes")
+    parser.add_argument("scan_ids", nargs="+")
+    args = parser.parse_args(argv)
+    images = json.loads(args.images.read_text(encoding="utf-8")) if args.images else {}
+    print(json.dumps(run_floor(args.root, args.scan_ids, args.stride, images)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Benchmark arithmetic and output: linear fit, target checks, the stdout table, `bench/results.json`."""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+
+TARGETS = {
+    "build_over_floor": 1.5,
+    "rss_growth": 0.20,
+    "speedup_local": 1.7,
+    "speedup_ray": 1.7,
+    "r2": 0.98,
+}
+"""The issue's targets (benchmark goals, never test assertions)."""
+
+
+def linear_fit(xs: list[float], ys: list[float]) -> dict[str, float | None]:
+    """Least-squares y = slope * x + intercept and its R^2 (None with fewer than 2 distinct x)."""
+    x, y = np.asarray(xs, float), np.asarray(ys, float)
+    if len(set(xs)) < 2:
+        return {"slope": None, "intercept": None, "r2": None}
+    slope, intercept = np.polyfit(x, y, 1)
+    residual = float(np.sum((y - (slope * x + intercept)) ** 2))
+    total = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1.0 - residual / total if total > 0 else 1.0
+    return {"slope": float(slope), "intercept": float(intercept), "r2": r2}
+
+
+def machine() -> dict[str, Any]:
+    """CPU model (lscpu), logical cores, RAM, Python and Ray versions: the line every figure needs."""
+    model = platform.processor() or "unknown"
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+        found = re.search(r"^Model name:\s*(.+)$", out, re.MULTILINE)
+        if found:
+            model = found.group(1).strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        import ray
+
+        ray_version = ray.__version__
+    except ImportError:
+        ray_version = None
+    return {
+        "cpu": model,
+        "cores": psutil.cpu_count(logical=True),
+        "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "ray": ray_version,
+        "load_avg_at_start": [round(x, 2) for x in psutil.getloadavg()],
+    }
+
+
+def check_targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each target with its measured value and whether it is met (None when not measured)."""
+    sizes = results["sizes"]
+    out: dict[str, dict[str, Any]] = {}
+    ratios = [s["build_over_floor"] for s in sizes if s.get("build_over_floor") is not None]
+    worst = max(ratios) if ratios else None
+    out["build_over_floor"] = {
+        "value": worst,
+        "target": f"<= {TARGETS['build_over_floor']}",
+        "met": None if worst is None else worst <= TARGETS["build_over_floor"],
+        "note": "worst size, --workers 1 build vs single-process floor",
+    }
+    rss = [s["build"]["peak_rss_bytes"] for s in sizes]
+    growth = rss[-1] / rss[0] - 1.0 if len(rss) > 1 and rss[0] else None
+    out["rss_growth"] = {
+        "value": growth,
+        "target": f"<= {TARGETS['rss_growth']:.0%} from smallest to largest",
+        "met": None if growth is None else growth <= TARGETS["rss_growth"],
+    }
+    for kind in ("local", "ray"):
+        sp = results.get("speedup", {}).get(kind)
+        value = sp.get("ratio") if sp else None
+        out[f"speedup_{kind}"] = {
+            "value": value,
+            "target": f">= {TARGETS['speedup_' + kind]}",
+            "met": None if value is None else value >= TARGETS["speedup_" + kind],
+            "note": "wall time of the whole build, 1 worker / 2 workers"
+            + ("" if kind == "local" else " (Ray start-up included)"),
+        }
+    r2 = results.get("fit", {}).get("r2")
+    out["linear_r2"] = {
+        "value": r2,
+        "target": f">= {TARGETS['r2']}",
+        "met": None if r2 is None else r2 >= TARGETS["r2"],
+    }
+    return out
+
+
+def _mb(n: int | None) -> str:
+    return "-" if n is None else f"{n / 2**20:.0f}"
+
+
+def _f(x: float | None, fmt: str = ".2f") -> str:
+    return "-" if x is None else format(x, fmt)
+
+
+def table(results: dict[str, Any]) -> str:
+    """The short human-readable summary printed at the end of `make bench`."""
+    m = results["machine"]
+    lines = [
+        f"machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, Python {m['python']}, "
+        f"Ray {m['ray']} (load avg at start {m['load_avg_at_start']})",
+        f"scans: {results['config']['frames']} exported frames each, frame stride "
+        f"{results['config']['frame_stride']}, media {results['config']['media_policy']}",
+        "",
+        f"{'scans':>5} {'build s':>8} {'scans/s':>8} {'samples/s':>9} {'rows':>6} {'peak MB':>8} "
+        f"{'floor s':>8} {'build/floor':>11}",
+    ]
+    for s in results["sizes"]:
+        b = s["build"]
+        lines.append(
+            f"{s['scans']:>5} {b['seconds']:>8.1f} {b['scans_per_s']:>8.3f} {b['samples_per_s']:>9.1f} "
+            f"{b['rows_written']:>6} {_mb(b['peak_rss_bytes']):>8} {_f(s['floor']['seconds'], '.1f'):>8} "
+            f"{_f(s.get('build_over_floor')):>11}"
+        )
+    fit = results["fit"]
+    lines.append(
+        f"linear fit (build s vs scans, --workers 1): slope {_f(fit['slope'])} s/scan, intercept "
+        f"{_f(fit['intercept'])} s, R^2 {_f(fit['r2'], '.4f')}"
+    )
+    lines.append("")
+    for kind, sp in results.get("speedup", {}).items():
+        extra = f", Ray start-up {_f(sp.get('startup_w2'), '.1f')} s" if kind == "ray" else ""
+        lines.append(
+            f"{kind:<5} {sp['scans']} scans: 1 worker {_f(sp['w1'], '.1f')} s, 2 workers {_f(sp['w2'], '.1f')} s "
+            f"-> speed-up {_f(sp['ratio'])}x (scans stage only {_f(sp.get('ratio_scans_stage'))}x; "
+            f"peak MB {_mb(sp.get('peak_w1'))} / {_mb(sp.get('peak_w2'))}){extra}"
+        )
+    cached = results.get("cached_rebuild")
+    if cached:
+        lines.append(
+            f"re-generate with another seed on cached scene records ({cached['scans']} scans): "
+            f"{cached['seconds']:.1f} s vs {cached['fresh_seconds']:.1f} s fresh "
+            f"({cached['scene_cache_reused']} records reused)"
+        )
+    ident = results.get("identical")
+    if ident:
+        same = ", ".join(
+            f"{k}: {'identical' if v else 'DIFFERENT'}" for k, v in ident["same_as_local_w1"].items()
+        )
+        lines.append(f"output bytes vs local --workers 1 ({ident['scans']} scans): {same}")
+    lines.append("")
+    for name, t in results["targets"].items():
+        met = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
+        value = t["value"]
+        shown = "-" if value is None else (f"{value:+.0%}" if name == "rss_growth" else f"{value:.3f}")
+        lines.append(f"target {name:<17} {shown:>8}  ({t['target']}): {met}")
+    return "\n".join(lines)
+
+
+def write_results(path: Path, results: dict[str, Any]) -> None:
+    """bench/results.json (git-ignored)."""
+    path.write_text(json.dumps(results, indent=1, sort_keys=False) + "\n", encoding="utf-8")

@@ -1,0 +1,273 @@
+"""`make bench` (`python -m bench.run`): build throughput, memory and scaling of `ladderdata build`.
+
+In one run, on procedural scans in ScanNet layout (bench/scans.py, cached under bench/_work/):
+
+1. for each size (scans): a fresh `--workers 1` local build (wall time, scans/s, samples/s, peak RSS
+   of the build's process tree) and the decode floor of the same scans (bench/floor.py);
+2. the linear fit of build time against scans (slope, intercept, R^2);
+3. `--workers 1` vs `--workers 2`, locally and on Ray (private runtime, start-up included and shown);
+4. the output bytes of every variant compared with the local `--workers 1` build;
+5. re-generation with another seed on the cached scene records (`--overwrite` keeps `scenes/`).
+
+Builds use the default manifest (manifests/sample.yaml: families, quotas, generation settings, media
+policy) with its source pointed at the benchmark scans; quotas that few scans cannot meet are allowed
+short (`--allow-short`), so every size writes what it can.
+
+Environment: BENCH_SIZES (default 4,8,16; the full run is 10,40,160), BENCH_FRAMES (exported frames per
+scan, default 150), BENCH_SPEEDUP_SIZE (scans for the worker comparisons, default the largest size),
+BENCH_RAY=0 (skip Ray), BENCH_PROFILE=1 (pyinstrument profile of the smallest build, written to
+bench/_work/profile.txt), BENCH_WORK (cache folder), BENCH_KEEP_STALE=1 (reuse scans made by older
+generator code). Results: bench/results.json (git-ignored) and a table on stdout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.measure import run_measured
+from bench.report import check_targets, linear_fit, machine, table, write_results
+from bench.scans import ensure_scans
+from ladderdata.config import DEFAULT_MANIFEST, BuildConfig, load_manifest
+from ladderdata.sources.synthetic import DEFAULT_FRAMES
+from ladderdata.writers.layout import UNPUBLISHED_DIRS, BuildLayout
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+DEFAULT_SIZES = (4, 8, 16)
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _env_sizes() -> list[int]:
+    raw = os.environ.get("BENCH_SIZES")
+    if not raw:
+        return list(DEFAULT_SIZES)
+    sizes = sorted({int(x) for x in raw.replace(" ", "").split(",") if x})
+    if not sizes or sizes[0] < 1:
+        raise SystemExit(f"BENCH_SIZES={raw!r}: give comma-separated positive scan counts, e.g. 10,40,160")
+    return sizes
+
+
+def bench_manifest(work: Path, base: BuildConfig, root: Path, scan_ids: list[str]) -> Path:
+    """The default manifest with its (first) source replaced by the benchmark scans."""
+    data = base.model_dump(mode="json", exclude={"manifest_path"})
+    src = dict(data["sources"][0])
+    src.update(
+        name="bench",
+        kind="scannet",
+        root=str(root),
+        export_root=None,
+        licensed=False,
+        licence={"name": "CC0-1.0", "text": "Procedural benchmark scans (ladderdata.sources.synthetic)."},
+        scans=list(scan_ids),
+    )
+    data["sources"] = [src]
+    data["name"] = f"bench-{len(scan_ids)}"
+    path = work / "manifests" / f"bench-{len(scan_ids)}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def build(
+    work: Path,
+    manifest: Path,
+    name: str,
+    *,
+    workers: int,
+    executor: str,
+    fresh: bool = True,
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """One measured build subprocess (bench.build_once); returns its figures."""
+    out = work / "builds" / name
+    if fresh and out.exists():
+        shutil.rmtree(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report = work / "builds" / f"{name}.json"
+    cmd = [sys.executable, "-m", "bench.build_once", "--manifest", str(manifest), "--out", str(out)]
+    cmd += ["--workers", str(workers), "--executor", executor, "--json", str(report)]
+    if not fresh:
+        cmd.append("--overwrite")
+    if seed is not None:
+        cmd += ["--seed", str(seed)]
+    log(f"build {name} ({executor}, {workers} worker(s)) ...")
+    m = run_measured(cmd, cwd=REPO)
+    if m.returncode != 0:
+        raise SystemExit(f"bench build {name} failed (exit {m.returncode}):\n{m.stderr[-4000:]}")
+    got = json.loads(report.read_text(encoding="utf-8"))
+    got.update(
+        out=str(out),
+        seconds=m.seconds,
+        peak_rss_bytes=m.peak_rss_bytes,
+        max_process_rss_bytes=m.max_child_rss_bytes,
+        scans_per_s=got["scans"] / m.seconds,
+        samples_per_s=got["samples_generated"] / m.seconds,
+    )
+    log(f"  {m.seconds:.1f}s, peak {m.peak_rss_bytes / 2**20:.0f} MB, stages {got['stages']}")
+    return got
+
+
+def floor(work: Path, root: Path, scan_ids: list[str], stride: int, build_out: Path) -> dict[str, Any]:
+    """The decode floor of the scans a build read (its per-scan media entries name the colour reads)."""
+    from bench.floor import images_by_scan
+
+    layout = BuildLayout(build_out)
+    media = [layout.scan_media(s) for s in scan_ids if layout.scan_media(s).is_file()]
+    images_file = work / "builds" / f"floor-images-{len(scan_ids)}.json"
+    images_file.write_text(json.dumps(images_by_scan(media)), encoding="utf-8")
+    cmd = [sys.executable, "-m", "bench.floor", "--root", str(root), "--stride", str(stride)]
+    cmd += ["--images", str(images_file), *scan_ids]
+    log(f"decode floor ({len(scan_ids)} scans) ...")
+    m = run_measured(cmd, cwd=REPO)
+    if m.returncode != 0:
+        raise SystemExit(f"decode floor failed (exit {m.returncode}):\n{m.stderr[-4000:]}")
+    got = json.loads(m.stdout.strip().splitlines()[-1])
+    got.update(process_seconds=m.seconds, peak_rss_bytes=m.peak_rss_bytes)
+    log(f"  decode {got['seconds']:.1f}s ({m.seconds:.1f}s with interpreter start)")
+    return got
+
+
+def tree_digest(out: Path) -> dict[str, str]:
+    """sha256 of every published file of a build (state, drops and the scene cache left out)."""
+    digests = {}
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out)
+        if path.is_file() and rel.parts[0] not in UNPUBLISHED_DIRS:
+            digests[rel.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests
+
+
+def profile(work: Path, manifest: Path) -> Path:
+    """pyinstrument over one `--workers 1` build (text report)."""
+    out = work / "builds" / "profile"
+    shutil.rmtree(out, ignore_errors=True)
+    report = work / "profile.txt"
+    cmd = [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(report), "-m", "bench.build_once"]
+    cmd += ["--manifest", str(manifest), "--out", str(out), "--json", str(work / "builds" / "profile.json")]
+    log("profiling one --workers 1 build (pyinstrument) ...")
+    m = run_measured(cmd, cwd=REPO)
+    if m.returncode != 0:
+        raise SystemExit(f"profile build failed:\n{m.stderr[-4000:]}")
+    return report
+
+
+def main() -> int:
+    started = time.perf_counter()
+    sizes = _env_sizes()
+    frames = int(os.environ.get("BENCH_FRAMES", DEFAULT_FRAMES))
+    speed_size = int(os.environ.get("BENCH_SPEEDUP_SIZE", max(sizes)))
+    with_ray = os.environ.get("BENCH_RAY", "1") != "0"
+    work = Path(os.environ.get("BENCH_WORK", BENCH_DIR / "_work")).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    if not DEFAULT_MANIFEST.is_file():
+        raise SystemExit(f"{DEFAULT_MANIFEST}: the default manifest is missing; the benchmark builds with it")
+    base = load_manifest(DEFAULT_MANIFEST)
+    stride = base.sources[0].frame_stride
+
+    results: dict[str, Any] = {"machine": machine()}
+    root, ids = ensure_scans(
+        work, max(sizes + [speed_size]), frames=frames, workers=min(2, os.cpu_count() or 1), log=log
+    )
+    results["config"] = {
+        "sizes": sizes,
+        "frames": frames,
+        "frame_stride": stride,
+        "media_policy": base.media_policy(),
+        "manifest": str(DEFAULT_MANIFEST.relative_to(REPO)),
+        "speedup_scans": speed_size,
+        "scan_root": str(root),
+    }
+    manifests = {n: bench_manifest(work, base, root, ids[:n]) for n in sorted(set(sizes + [speed_size]))}
+
+    rows = []
+    for n in sizes:
+        b = build(work, manifests[n], f"local-w1-{n}", workers=1, executor="local")
+        f = floor(work, root, ids[:n], stride, Path(b["out"]))
+        rows.append({"scans": n, "build": b, "floor": f, "build_over_floor": b["seconds"] / f["seconds"]})
+    results["sizes"] = rows
+    results["fit"] = linear_fit([r["scans"] for r in rows], [r["build"]["seconds"] for r in rows])
+    results["fit_scans_stage"] = linear_fit(
+        [r["scans"] for r in rows], [r["build"]["stages"]["scans"] for r in rows]
+    )
+
+    runs: dict[str, dict[str, Any]] = {}
+    by_size = {r["scans"]: r["build"] for r in rows}
+    runs["local_w1"] = by_size.get(speed_size) or build(
+        work, manifests[speed_size], f"local-w1-{speed_size}", workers=1, executor="local"
+    )
+    runs["local_w2"] = build(
+        work, manifests[speed_size], f"local-w2-{speed_size}", workers=2, executor="local"
+    )
+    if with_ray:
+        runs["ray_w1"] = build(work, manifests[speed_size], f"ray-w1-{speed_size}", workers=1, executor="ray")
+        runs["ray_w2"] = build(work, manifests[speed_size], f"ray-w2-{speed_size}", workers=2, executor="ray")
+    speedup = {}
+    for kind in ("local", "ray"):
+        w1, w2 = runs.get(f"{kind}_w1"), runs.get(f"{kind}_w2")
+        if not (w1 and w2):
+            continue
+        speedup[kind] = {
+            "scans": speed_size,
+            "w1": w1["seconds"],
+            "w2": w2["seconds"],
+            "ratio": w1["seconds"] / w2["seconds"],
+            "ratio_scans_stage": w1["stages"]["scans"] / w2["stages"]["scans"],
+            "peak_w1": w1["peak_rss_bytes"],
+            "peak_w2": w2["peak_rss_bytes"],
+            "startup_w1": w1.get("executor_startup"),
+            "startup_w2": w2.get("executor_startup"),
+        }
+    results["speedup"] = speedup
+
+    reference = tree_digest(Path(runs["local_w1"]["out"]))
+    results["identical"] = {
+        "scans": speed_size,
+        "files": len(reference),
+        "same_as_local_w1": {
+            k: tree_digest(Path(v["out"])) == reference for k, v in runs.items() if k != "local_w1"
+        },
+    }
+
+    fresh = runs["local_w1"]
+    cached = build(
+        work,
+        manifests[speed_size],
+        f"local-w1-{speed_size}",
+        workers=1,
+        executor="local",
+        fresh=False,
+        seed=base.seed + 1,
+    )
+    results["cached_rebuild"] = {
+        "scans": speed_size,
+        "seconds": cached["seconds"],
+        "fresh_seconds": fresh["seconds"],
+        "scans_stage": cached["stages"]["scans"],
+        "fresh_scans_stage": fresh["stages"]["scans"],
+        "scene_cache_reused": cached["scene_cache_reused"],
+    }
+    results["runs"] = runs
+    results["targets"] = check_targets(results)
+    if os.environ.get("BENCH_PROFILE") == "1":
+        results["profile"] = str(profile(work, manifests[min(sizes)]))
+    results["bench_seconds"] = time.perf_counter() - started
+    write_results(BENCH_DIR / "results.json", results)
+    print(table(results))
+    print(f"\n(bench took {results['bench_seconds']:.0f}s; details in bench/results.json)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ladderdata.audit.blind import BlindResult
-from ladderdata.audit.tables import TYPE_ORDER, LetterRow, NumericRow, ScanRow, canonical_order
+from ladderdata.audit.tables import TYPE_ORDER, LetterRow, NumericRow, ScanRow, canonical_order, config_root
 from ladderdata.audit.thresholds import Threshold
 
 
@@ -48,7 +48,7 @@ def per_scan_caps(manifest: dict[str, Any] | None) -> dict[str, int]:
             else:
                 visit(value)
 
-    visit(manifest or {})
+    visit(config_root(manifest))
     return out
 
 

@@ -21,6 +21,7 @@ from ladderdata.audit.tables import (
     LetterRow,
     NumericRow,
     ScanRow,
+    ShortfallRow,
     count_table,
     label_table,
     letter_table,
@@ -45,6 +46,7 @@ class AuditReport:
     scans: list[ScanRow]
     kept: list[KeptRow]
     dropped: list[DropRow]
+    shortfalls: list[ShortfallRow]
     blind: list[BlindResult] | None
     violations: list[Violation] = field(default_factory=list)
     caps: dict[str, int] = field(default_factory=dict)
@@ -69,6 +71,7 @@ class AuditReport:
             "scans": [asdict(r) for r in self.scans],
             "kept": [asdict(r) for r in self.kept],
             "dropped": [asdict(r) for r in self.dropped],
+            "shortfalls": [asdict(r) for r in self.shortfalls],
             "blind": None if self.blind is None else [asdict(r) for r in self.blind],
             "violations": [{**asdict(v), "line": v.line} for v in self.violations],
         }
@@ -116,7 +119,7 @@ def audit_input(
     labels = label_table(data.spatial)
     numeric = numeric_table(data.spatial)
     scans = scan_table(rows)
-    kept, dropped = stats_tables(data.stats)
+    kept, dropped, shortfalls = stats_tables(data.stats)
     blind_results = (
         blind_baseline(
             data.spatial,
@@ -148,6 +151,7 @@ def audit_input(
         scans=scans,
         kept=kept,
         dropped=dropped,
+        shortfalls=shortfalls,
         blind=blind_results,
         violations=violations,
         caps=caps,

@@ -64,6 +64,17 @@ def parse_number(answer: str) -> float | None:
 # --------------------------------------------------------------------------- quotas
 
 
+def config_root(manifest: dict[str, Any] | None) -> dict[str, Any]:
+    """The resolved build config inside meta/manifest.json (its `config` key), else the whole mapping.
+
+    The manifest also keeps the raw recipe the user wrote; the resolved config is what the build ran
+    with (CLI overrides applied), so quotas, caps and thresholds are read from there.
+    """
+    manifest = manifest or {}
+    config = manifest.get("config")
+    return config if isinstance(config, dict) else manifest
+
+
 def _quota_type(key: str) -> str:
     try:
         return QuestionType.from_slug(str(key)).value
@@ -79,6 +90,7 @@ def quotas_from_manifest(manifest: dict[str, Any] | None) -> dict[tuple[str, str
     """
     out: dict[tuple[str, str], int] = {}
     families = set(FAMILY_ORDER)
+    manifest = config_root(manifest)
 
     def visit(node: Any, family: str | None) -> None:
         if not isinstance(node, dict):
@@ -365,57 +377,118 @@ def scan_table(rows: list[dict[str, Any]], top_k: int = 5) -> list[ScanRow]:
 
 @dataclass
 class DropRow:
-    """Rows a pipeline stage dropped for one reason (from meta/stats.json)."""
+    """Rows a pipeline stage dropped for one reason (from meta/stats.json).
+
+    `scope` narrows the count when the build reports it per family and question type (the generators'
+    refusals: `single_image / relative direction`); empty for the validator stages.
+    """
 
     stage: str
+    scope: str
     reason: str
     count: int
 
 
 @dataclass
 class KeptRow:
-    """Rows a pipeline stage kept (from meta/stats.json)."""
+    """Rows a pipeline stage kept (generation: rows emitted) (from meta/stats.json)."""
 
     stage: str
     count: int
 
 
+@dataclass
+class ShortfallRow:
+    """A quota the build could not fill (meta/stats.json `shortfalls`)."""
+
+    family: str
+    question_type: str
+    quota: int
+    selected: int
+    available: int
+
+
+STAGE_ORDER = ["generation", "schema", "answers", "dedup", "decontam", "balance"]
+"""Pipeline order of the build's stages (stats.json sorts its keys alphabetically)."""
 _CONTAINERS = {"stages", "stats", "by_stage", "per_stage"}
-_DROP_KEYS = {"dropped", "drops", "dropped_by_reason", "removed"}
-_KEPT_KEYS = {"kept", "kept_rows"}
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _int_leaves(node: Any, prefix: tuple[str, ...] = ()) -> Iterable[tuple[tuple[str, ...], int]]:
     if isinstance(node, dict):
         for key in sorted(node, key=str):
             yield from _int_leaves(node[key], (*prefix, str(key)))
-    elif isinstance(node, int) and not isinstance(node, bool):
+    elif _is_count(node):
         yield prefix, node
 
 
-def stats_tables(stats: dict[str, Any] | None) -> tuple[list[KeptRow], list[DropRow]]:
-    """Kept and dropped counts per stage (and reason) from meta/stats.json.
-
-    Reads any nesting where counts sit under a `dropped` key (reasons below it, the stage above it or,
-    when nothing names a stage above, the first key below it) and `kept` counts beside them.
-    """
+def _generic_stats(stats: dict[str, Any]) -> tuple[list[KeptRow], list[DropRow]]:
+    """Fallback for a stats.json without `stages`: counts under any `dropped`/`kept` key."""
     kept: list[KeptRow] = []
     dropped: list[DropRow] = []
-    for path, value in _int_leaves(stats or {}):
+    for path, value in _int_leaves(stats):
         parts = [p for p in path if p not in _CONTAINERS]
-        drop_at = next((i for i, p in enumerate(parts) if p in _DROP_KEYS), None)
-        kept_at = next((i for i, p in enumerate(parts) if p in _KEPT_KEYS), None)
-        if drop_at is not None:
-            above, below = parts[:drop_at], parts[drop_at + 1 :]
-            if above:
-                stage, reason = "/".join(above), "/".join(below) or "total"
-            elif below:
-                stage, reason = below[0], "/".join(below[1:]) or "total"
-            else:
-                stage, reason = "build", "total"
-            dropped.append(DropRow(stage, reason, value))
-        elif kept_at is not None:
-            above, below = parts[:kept_at], parts[kept_at + 1 :]
-            stage = "/".join(above) or "/".join(below) or "build"
-            kept.append(KeptRow(stage, value))
+        if "dropped" in parts:
+            i = parts.index("dropped")
+            above, below = parts[:i], parts[i + 1 :]
+            stage = "/".join(above) or (below[0] if below else "build")
+            reason = "/".join(below if above else below[1:]) or "total"
+            dropped.append(DropRow(stage, "", reason, value))
+        elif "kept" in parts:
+            i = parts.index("kept")
+            kept.append(KeptRow("/".join(parts[:i]) or "/".join(parts[i + 1 :]) or "build", value))
     return kept, dropped
+
+
+def stats_tables(stats: dict[str, Any] | None) -> tuple[list[KeptRow], list[DropRow], list[ShortfallRow]]:
+    """Kept rows per stage, dropped rows per stage (and family/type) and reason, and quota shortfalls.
+
+    Reads the build's meta/stats.json: `generation.emitted` / `generation.refused` (per family, question
+    type and reason), `stages.<stage>.kept` / `.dropped` (per reason, from the validators) and
+    `shortfalls`. A stats.json without `stages` is read generically (counts under `dropped`/`kept`).
+    """
+    if not stats:
+        return [], [], []
+    if not isinstance(stats.get("stages"), dict):
+        kept, dropped = _generic_stats(stats)
+        return kept, dropped, []
+    kept: list[KeptRow] = []
+    dropped: list[DropRow] = []
+    generation = stats.get("generation") if isinstance(stats.get("generation"), dict) else {}
+    emitted = [n for _, n in _int_leaves(generation.get("emitted", {}))]
+    if emitted:
+        kept.append(KeptRow("generation", sum(emitted)))
+    for path, n in _int_leaves(generation.get("refused", {})):
+        if n:
+            dropped.append(DropRow("generation", " / ".join(path[:-1]), path[-1], n))
+    stages = stats["stages"]
+    rank = {name: i for i, name in enumerate(STAGE_ORDER)}
+    for name in sorted(stages, key=lambda k: (rank.get(k, len(rank)), k)):
+        stage = stages[name]
+        if not isinstance(stage, dict):
+            continue
+        if _is_count(stage.get("kept")):
+            kept.append(KeptRow(name, stage["kept"]))
+        reasons = stage.get("dropped")
+        if isinstance(reasons, dict):
+            for reason, n in sorted(reasons.items()):
+                if _is_count(n) and n:
+                    dropped.append(DropRow(name, "", str(reason), n))
+        elif _is_count(reasons) and reasons:
+            dropped.append(DropRow(name, "", "total", reasons))
+    shortfalls = []
+    for item in stats.get("shortfalls") or []:
+        if isinstance(item, dict) and {"family", "question_type", "quota", "selected"} <= item.keys():
+            shortfalls.append(
+                ShortfallRow(
+                    str(item["family"]),
+                    str(item["question_type"]),
+                    int(item["quota"]),
+                    int(item["selected"]),
+                    int(item.get("available", item["selected"])),
+                )
+            )
+    return kept, dropped, shortfalls

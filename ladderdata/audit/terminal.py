@@ -136,15 +136,25 @@ def tables(report: AuditReport) -> list[Table]:
 
     t = Table(title="Dropped rows per stage and reason (meta/stats.json)")
     t.add_column("stage")
+    t.add_column("family / question type")
     t.add_column("reason")
     t.add_column("rows", justify="right")
     for r in report.dropped:
-        t.add_row(escape(r.stage), escape(r.reason), str(r.count))
+        t.add_row(escape(r.stage), escape(r.scope) or "-", escape(r.reason), str(r.count))
     if not report.dropped:
-        t.add_row("-", "no meta/stats.json" if d.stats is None else "nothing dropped", "0")
+        t.add_row("-", "-", "no meta/stats.json" if d.stats is None else "nothing dropped", "0")
     out.append(t)
+    if report.shortfalls:
+        t = Table(title="Quota shortfalls (meta/stats.json)")
+        t.add_column("family")
+        t.add_column("question type")
+        for col in ("quota", "selected", "available after validation"):
+            t.add_column(col, justify="right")
+        for r in report.shortfalls:
+            t.add_row(r.family, r.question_type, str(r.quota), str(r.selected), str(r.available), style="red")
+        out.append(t)
     if report.kept:
-        t = Table(title="Kept rows per stage (meta/stats.json)")
+        t = Table(title="Kept rows per stage (meta/stats.json; generation: rows emitted)")
         t.add_column("stage")
         t.add_column("rows", justify="right")
         for r in report.kept:

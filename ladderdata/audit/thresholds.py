@@ -8,13 +8,16 @@
 | `blind_margin` | 0.10 | a blind (text-only) baseline may beat chance by at most 0.10 (accuracy, or mean relative accuracy for numeric types) |
 
 The defaults are those of `reference/question-rules.md` (letters +-3%, value share 20%); the per-scan and
-blind margins are ours. A manifest value wins wherever it is found (see `MANIFEST_KEYS`).
+blind margins are ours. A value in the manifest's resolved config (`config` of meta/manifest.json) wins
+wherever it sits (e.g. `balance.letter_tolerance`; accepted names in `MANIFEST_KEYS`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from ladderdata.audit.tables import config_root
 
 DEFAULTS: dict[str, float] = {
     "letter_tolerance": 0.03,
@@ -61,7 +64,7 @@ def resolve_thresholds(manifest: dict[str, Any] | None) -> dict[str, Threshold]:
     """Thresholds for the audit: the manifest's values where present, else the documented defaults."""
     out: dict[str, Threshold] = {}
     for name, default in DEFAULTS.items():
-        found = _find(manifest or {}, MANIFEST_KEYS[name])
+        found = _find(config_root(manifest), MANIFEST_KEYS[name])
         if found is None:
             out[name] = Threshold(name, default, "default")
         else:

@@ -65,15 +65,20 @@ class RichReporter:
             transient=False,
         )
         self.tasks: dict[str, Any] = {}
+        self._started = False
 
     def __enter__(self) -> RichReporter:
-        self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self._started:
+            self.progress.stop()
 
     def start(self, stage: str, total: int) -> None:
+        # the display starts with the first stage, so errors found while planning print alone
+        if not self._started:
+            self.progress.start()
+            self._started = True
         self.tasks[stage] = self.progress.add_task(self.LABELS.get(stage, stage), total=max(total, 0))
 
     def advance(self, stage: str, n: int = 1) -> None:
@@ -96,7 +101,12 @@ def print_summary(console: Any, summary: Any, elapsed: float) -> None:
 
     stats = summary.stats
     rows = Table(title="rows per family and question type", title_justify="left")
-    for col, justify in (("family", "left"), ("question type", "left"), ("rows", "right"), ("quota", "right")):
+    for col, justify in (
+        ("family", "left"),
+        ("question type", "left"),
+        ("rows", "right"),
+        ("quota", "right"),
+    ):
         rows.add_column(col, justify=justify)
     for family, per_type in stats["kept"].items():
         quotas = stats["quotas"].get(family, {})
@@ -123,7 +133,7 @@ def print_summary(console: Any, summary: Any, elapsed: float) -> None:
     console.print(
         f"[green]built[/green] {summary.out}: {stats['rows']['grounding']} grounding + "
         f"{stats['rows']['spatial']} spatial rows from {scans['generated']} scans "
-        f"({summary.scans_resumed} resumed, {scans['skipped']} skipped, {scans['scene_cache_reused']} cached "
+        f"({summary.scans_resumed} resumed, {scans['skipped']} skipped, {summary.result.run['scene_cache_reused']} cached "
         f"scene records) in {elapsed:.1f}s ({timing})",
         highlight=False,
     )
@@ -152,7 +162,10 @@ def register(app: typer.Typer) -> None:
     @app.command("build")
     def build(
         manifest: Path = typer.Option(
-            None, "--manifest", "-m", help="Build recipe (default: manifests/sample.yaml, the bundled sample)."
+            None,
+            "--manifest",
+            "-m",
+            help="Build recipe (default: manifests/sample.yaml, the bundled sample).",
         ),
         modality: Modality = typer.Option(
             Modality.all, "--modality", help="Build one family only (localization also runs single-image)."
@@ -170,15 +183,21 @@ def register(app: typer.Typer) -> None:
             help="With --executor ray: join a cluster (auto or HOST:PORT), else start a local one.",
         ),
         seed: int = typer.Option(None, "--seed", min=0, help="Override the manifest's seed."),
-        limit_scans: int = typer.Option(None, "--limit-scans", min=1, help="Only the first N scans (sorted)."),
-        strict: bool = typer.Option(False, "--strict", help="Fail on the first bad scan instead of skipping it."),
+        limit_scans: int = typer.Option(
+            None, "--limit-scans", min=1, help="Only the first N scans (sorted)."
+        ),
+        strict: bool = typer.Option(
+            False, "--strict", help="Fail on the first bad scan instead of skipping it."
+        ),
         resume: bool = typer.Option(False, "--resume", help="Continue a killed or finished build in --out."),
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace the build in --out."),
         allow_short: bool = typer.Option(
             False, "--allow-short", help="Write the build even when quotas are not met (reported)."
         ),
         media: MediaPolicy = typer.Option(
-            None, "--media", help="copy: write the images under images/; reference: paths only (licensed data)."
+            None,
+            "--media",
+            help="copy: write the images under images/; reference: paths only (licensed data).",
         ),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary tables."),
     ) -> None:

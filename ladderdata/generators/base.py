@@ -176,10 +176,10 @@ class Generator:
         out: list[QASample] = []
         examined = 0
         for cand in cands:
-            if cand.key in used:
-                continue  # this category set already has a question of this type in this scan
             if len(out) >= cap or examined >= self.settings.max_candidates_per_type:
                 break
+            if cand.key in used:
+                continue  # this category set already has a question of this type in this scan
             examined += 1
             result = self.build(qt, run, rng, cand)
             if isinstance(result, str):

@@ -85,7 +85,9 @@ class VideoTimeline:
             p for p, f in enumerate(index.frames) if clip is None or f.frame_index in clip
         ]
         self.times: dict[int, float] = {p: index.frames[p].frame_index / fps for p in self.positions}
-        self.sampled: list[int] = [self.positions[k] for k in uniform_positions(len(self.positions), n_frames)]
+        self.sampled: list[int] = [
+            self.positions[k] for k in uniform_positions(len(self.positions), n_frames)
+        ]
         self._index = index
 
     def first_appearance(self, instance_ids: list[int]) -> float | None:

@@ -6,7 +6,8 @@ lists `{bbox_2d, label}` for each named object in the order the question mention
 single-image `reference["objects"]`), with the tight box of its visible projection in that frame
 (`ObjectVisibility.bbox_2d`, colour-image pixels, clipped). The single-image rows come from running the
 single-image generator with the same settings and seed, so both families agree whatever the build
-asks for; `ground()` grounds rows the caller already has.
+asks for; `ground()` grounds rows the caller already has. There is no per-scan cap of its own: the
+single-image caps decide how many rows a scan gets.
 """
 
 from __future__ import annotations

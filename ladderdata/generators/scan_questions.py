@@ -134,6 +134,10 @@ class ScanQuestionGenerator(Generator):
             texts, correct = options
             opts, answer = self.place_options(run, qt, texts, correct, subtype)
             variables = {**variables, **self.option_variables(qt, opts)}
+            if qt == QT.relative_distance:  # mention order: the listed choices, then the primary
+                by_label = {o["label"]: o for o in reference["objects"]}
+                order = [*variables["choices"], reference["primary"]]
+                reference = {**reference, "objects": [by_label[lab] for lab in order]}
         question, template_id = self.render(qt, rng, **variables)
         return self.make_sample(
             run,

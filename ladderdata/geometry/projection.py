@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ladderdata.geometry.transforms import world_to_camera
+from ladderdata.geometry.transforms import rows_times, world_to_camera
 
 MIN_DEPTH = 1e-6
 """Points with camera z at or below this (metres) are behind the camera and never project."""
@@ -66,5 +66,5 @@ def color_to_depth_pixels(uv_color: np.ndarray, k_color: np.ndarray, k_depth: np
     kc = np.asarray(k_color, dtype=np.float64)
     kd = np.asarray(k_depth, dtype=np.float64)
     uv = np.asarray(uv_color, dtype=np.float64).reshape(-1, 2)
-    rays = np.column_stack([uv, np.ones(len(uv))]) @ np.linalg.inv(kc).T
+    rays = rows_times(np.column_stack([uv, np.ones(len(uv))]), np.linalg.inv(kc).T)
     return project_camera_points(rays, kd)

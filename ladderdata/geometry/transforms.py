@@ -12,11 +12,20 @@ rounding while rejecting scaled or sheared matrices.
 """
 
 
+def rows_times(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """(N, 3) @ (3, 3) for many points.
+
+    Uses einsum's plain C loop instead of BLAS: for an inner dimension of 3, BLAS threading costs more
+    than the arithmetic (measured ~6x slower for 150k points on a busy 2-core machine).
+    """
+    return np.einsum("ij,jk->ik", points, matrix)
+
+
 def apply_transform(transform: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Apply a 4x4 homogeneous transform to (N, 3) points; returns (N, 3) float64."""
     t = np.asarray(transform, dtype=np.float64)
     p = np.asarray(points, dtype=np.float64).reshape(-1, 3)
-    return p @ t[:3, :3].T + t[:3, 3]
+    return rows_times(p, t[:3, :3].T) + t[:3, 3]
 
 
 def invert_rigid(transform: np.ndarray) -> np.ndarray:
@@ -36,7 +45,7 @@ def world_to_camera(points: np.ndarray, pose: np.ndarray) -> np.ndarray:
     """
     pose = np.asarray(pose, dtype=np.float64)
     p = np.asarray(points, dtype=np.float64).reshape(-1, 3)
-    return (p - pose[:3, 3]) @ pose[:3, :3]
+    return rows_times(p - pose[:3, 3], pose[:3, :3])
 
 
 def camera_to_world(points: np.ndarray, pose: np.ndarray) -> np.ndarray:

@@ -65,6 +65,8 @@ class FinalizeResult:
     """What finalize wrote, for the CLI summary and the tests."""
 
     stats: dict[str, Any]
+    run: dict[str, int]
+    """Facts about this run (cached scene records reused, images copied), not part of meta/."""
     counts: dict[Family, dict[str, int]]
     shards: dict[Family, list[ShardInfo]]
     max_buffered_rows: int
@@ -146,7 +148,9 @@ class Finalizer:
         for scan_id, _source in self.plan.scans:
             marker = read_marker(self.layout, scan_id)
             if marker is None:
-                raise ValidationError(f"{self.layout.scan_done_marker(scan_id)}: scan not finished; rerun with --resume")
+                raise ValidationError(
+                    f"{self.layout.scan_done_marker(scan_id)}: scan not finished; rerun with --resume"
+                )
             markers[scan_id] = marker
         return markers
 
@@ -156,7 +160,9 @@ class Finalizer:
         for scan_id, marker in markers.items():
             if marker.get("status") == "skipped":
                 dropped.write(
-                    "sources", "source_error", {"scan_id": scan_id, "source": marker["source"], "error": marker["error"]}
+                    "sources",
+                    "source_error",
+                    {"scan_id": scan_id, "source": marker["source"], "error": marker["error"]},
                 )
 
     # ------------------------------------------------------------------ pass 1
@@ -182,7 +188,9 @@ class Finalizer:
             for scan_id, marker in markers.items():
                 if marker.get("status") == "ok":
                     for lineno, line in enumerate(_iter_spool(self.layout.scan_spool(scan_id)), 1):
-                        self._validate_line(scan_id, lineno, line, validators, dropped, candidates, offsets, files)
+                        self._validate_line(
+                            scan_id, lineno, line, validators, dropped, candidates, offsets, files
+                        )
                 self.reporter.advance("validate")
         finally:
             for fh in files.values():
@@ -224,7 +232,9 @@ class Finalizer:
         files[fam].write(line)
 
     # ------------------------------------------------------------------ pass 2
-    def _pass2(self, dropped: DroppedLog, plan: BalancePlan, offsets: dict[Family, list[int]]) -> dict[str, Any]:
+    def _pass2(
+        self, dropped: DroppedLog, plan: BalancePlan, offsets: dict[Family, list[int]]
+    ) -> dict[str, Any]:
         cfg = self.config
         layout = self.layout
         letters = LetterBalancer()
@@ -277,7 +287,11 @@ class Finalizer:
                         sample.question_id = next_id
                         next_id += 1
                         if family == Family.single_image:
-                            links[sample.sample_id] = (sample.question_id, sample.question, tuple(sample.image))
+                            links[sample.sample_id] = (
+                                sample.question_id,
+                                sample.question,
+                                tuple(sample.image),
+                            )
                         if write:
                             emit(sample)
                 else:
@@ -327,8 +341,10 @@ class Finalizer:
             "used_images": used_images,
             "max_buffered": max_buffered,
             "question_ids": {"first": 0 if next_id else None, "last": next_id - 1 if next_id else None},
-            "letters": {f"{qt.value}|{k}": dict(sorted(c.items())) for (qt, k), c in sorted(
-                tally.letters.items(), key=lambda kv: (kv[0][0].value, kv[0][1]))},
+            "letters": {
+                f"{qt.value}|{k}": dict(sorted(c.items()))
+                for (qt, k), c in sorted(tally.letters.items(), key=lambda kv: (kv[0][0].value, kv[0][1]))
+            },
         }
 
     # ------------------------------------------------------------------ metadata
@@ -396,12 +412,12 @@ class Finalizer:
                 "planned": len(self.plan.scans),
                 "generated": len(markers) - skipped,
                 "skipped": skipped,
-                "scene_cache_reused": reused,
             },
             "generation": {
                 "emitted": {f: dict(sorted(c.items())) for f, c in sorted(emitted.items())},
                 "refused": {
-                    f: {qt: dict(sorted(r.items())) for qt, r in sorted(per.items())} for f, per in sorted(refused.items())
+                    f: {qt: dict(sorted(r.items())) for qt, r in sorted(per.items())}
+                    for f, per in sorted(refused.items())
                 },
                 "scene_stats": dict(sorted(scene_stats.items())),
             },
@@ -418,7 +434,11 @@ class Finalizer:
                 **rows_per_family,
             },
             "letters": written["letters"],
-            "media": media,
+            "media": {k: media[k] for k in ("policy", "images", "bytes")},
+            "writer": {
+                "rows_per_shard": cfg.output.rows_per_shard,
+                "max_buffered_rows": written["max_buffered"],
+            },
         }
         write_json_atomic(layout.stats_json, stats)
 
@@ -448,7 +468,10 @@ class Finalizer:
                     "generators": GENERATOR_VERSION,
                     "git_commit": _git_commit(),
                 },
-                "families": {"generated": [f.value for f in self.generated], "written": [f.value for f in self.written]},
+                "families": {
+                    "generated": [f.value for f in self.generated],
+                    "written": [f.value for f in self.written],
+                },
                 "sources": sources_meta,
                 "excluded_scans": {k: v[1] for k, v in sorted(self.plan.excluded.items())},
             },
@@ -480,7 +503,15 @@ class Finalizer:
             images=len(entries),
         )
         write_text_atomic(layout.card, card)
+        # facts about this run rather than the dataset stay out of meta/ (which is byte-stable)
+        run = {
+            "scene_cache_reused": reused,
+            "images_copied": media["copied"],
+            "images_reused": media["reused"],
+        }
+        write_json_atomic(layout.last_run, run)
         return FinalizeResult(
+            run=run,
             stats=stats,
             counts=counts,
             shards=shards,

@@ -101,9 +101,22 @@ def scene_key(checksum: str, source_cfg: dict[str, Any]) -> str:
 
 
 def generation_key(
-    *, source_cfg: dict[str, Any], generation: dict[str, Any], families: list[str], seed: int, generator_version: str
+    *,
+    source_cfg: dict[str, Any],
+    generation: dict[str, Any],
+    families: list[str],
+    seed: int,
+    generator_version: str,
 ) -> str:
     """Key of a scan's spool (raw data excluded: a resumed build trusts its finished scans)."""
     return digest(
-        [KEY_VERSION, __version__, generator_version, source_settings(source_cfg), generation, sorted(families), seed]
+        [
+            KEY_VERSION,
+            __version__,
+            generator_version,
+            source_settings(source_cfg),
+            generation,
+            sorted(families),
+            seed,
+        ]
     )

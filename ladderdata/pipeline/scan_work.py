@@ -171,7 +171,10 @@ def process_scan(task: ScanTask) -> ScanOutcome:
         if task.strict:
             raise
         return ScanOutcome(
-            task.scan_id, task.source["name"], task.generation_key, error=str(err),
+            task.scan_id,
+            task.source["name"],
+            task.generation_key,
+            error=str(err),
             seconds=time.perf_counter() - start,
         )
     out.samples_jsonl = "".join(s.model_dump_json() + "\n" for s in samples)

@@ -37,7 +37,9 @@ def prepare_output(layout: BuildLayout, *, resume: bool, overwrite: bool, build_
     exists = root.is_dir() and any(p.name != "scenes" for p in root.iterdir())
     if exists and not layout.is_build():
         raise OutputError.at(
-            root, "folder is not empty and holds no ladderdata build", "choose another --out (nothing was changed)"
+            root,
+            "folder is not empty and holds no ladderdata build",
+            "choose another --out (nothing was changed)",
         )
     found = False
     if exists:

@@ -159,7 +159,9 @@ def _alignment(room: Room, rng: random.Random) -> np.ndarray:
     rot = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
     floor = np.array([[x, y, 0.0] for x, y in room.floor] + [[x, y, room.wall_height] for x, y in room.floor])
     rotated = floor @ rot.T
-    shift = -rotated.min(axis=0) + np.array([rng.uniform(0.1, 0.6), rng.uniform(0.1, 0.6), rng.uniform(0.0, 0.08)])
+    shift = -rotated.min(axis=0) + np.array(
+        [rng.uniform(0.1, 0.6), rng.uniform(0.1, 0.6), rng.uniform(0.0, 0.08)]
+    )
     to_mesh = np.eye(4)
     to_mesh[:3, :3] = rot
     to_mesh[:3, 3] = shift
@@ -222,7 +224,14 @@ def generate_scan(out: Path, index: int, spec: SampleSpec, progress: Progress | 
     scan_dir = out / "scans" / scan_id
     export = out / "export" / scan_id
     truth = out / "truth" / scan_id
-    for d in (scan_dir, export / "color", export / "depth", export / "pose", export / "intrinsic", truth / "instance"):
+    for d in (
+        scan_dir,
+        export / "color",
+        export / "depth",
+        export / "pose",
+        export / "intrinsic",
+        truth / "instance",
+    ):
         d.mkdir(parents=True, exist_ok=True)
     (out / "videos").mkdir(parents=True, exist_ok=True)
 
@@ -263,7 +272,9 @@ def generate_scan(out: Path, index: int, spec: SampleSpec, progress: Progress | 
             (export / "color" / f"{fi}.jpg").write_bytes(encode_jpeg(image))
             (export / "depth" / f"{fi}.png").write_bytes(encode_png16(depth))
             pose_file = export / "pose" / f"{fi}.txt"
-            pose_file.write_text(matrix_text(np.full((4, 4), -np.inf)) if k in invalid else text, encoding="utf-8")
+            pose_file.write_text(
+                matrix_text(np.full((4, 4), -np.inf)) if k in invalid else text, encoding="utf-8"
+            )
             (truth / "instance" / f"{fi}.png").write_bytes(encode_png16(mask))
             video.add(image)
             true_poses[str(int(fi))] = np.round(align @ pose_mesh, 9).tolist()

@@ -154,7 +154,9 @@ def desk(rng: random.Random) -> Furniture:
     drawer_h = (h - t - 0.04) / 3
     for k in range(3):
         z0 = 0.02 + k * drawer_h
-        parts.append(Part(w / 2 - ped_w / 2, d / 2 - 0.04, z0 + 0.005, ped_w - 0.02, 0.02, drawer_h - 0.01, wood))
+        parts.append(
+            Part(w / 2 - ped_w / 2, d / 2 - 0.04, z0 + 0.005, ped_w - 0.02, 0.02, drawer_h - 0.01, wood)
+        )
         parts.append(Part(w / 2 - ped_w / 2, d / 2 - 0.02, z0 + drawer_h / 2, 0.12, 0.02, 0.02, handle))
     parts.append(Part(0.0, 0.0, h - t, w, d, t, wood))
     return Furniture("desk", tuple(parts), top_part=len(parts) - 1)
@@ -271,7 +273,9 @@ def bookshelf(rng: random.Random) -> Furniture:
             if rng.random() < 0.8:
                 bh = min(gap - 0.04, _u(rng, 0.17, 0.26))
                 bd = _u(rng, 0.17, min(0.24, d - 0.04))
-                parts.append(Part(x + bw / 2, -d / 2 + 0.012 + bd / 2, base, bw, bd, bh, rng.choice(BOOKS), BOTTOM))
+                parts.append(
+                    Part(x + bw / 2, -d / 2 + 0.012 + bd / 2, base, bw, bd, bh, rng.choice(BOOKS), BOTTOM)
+                )
             x += bw + 0.005
     return Furniture("bookshelf", tuple(parts))
 

@@ -110,7 +110,9 @@ class _Builder:
         pts = pts.reshape(-1, 3)
         # segments: tiles of at most segment_size along each edge
         tu, tv = max(1, math.ceil(la / segment_size - 1e-9)), max(1, math.ceil(lb / segment_size - 1e-9))
-        tile = np.minimum((ss * tu).astype(np.int64), tu - 1) * tv + np.minimum((tt * tv).astype(np.int64), tv - 1)
+        tile = np.minimum((ss * tu).astype(np.int64), tu - 1) * tv + np.minimum(
+            (tt * tv).astype(np.int64), tv - 1
+        )
         tile = tile.reshape(-1)
         # segment id = smallest vertex index in the tile (ScanNet's convention)
         first = np.full(tu * tv, len(tile), dtype=np.int64)

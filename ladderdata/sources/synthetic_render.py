@@ -80,7 +80,9 @@ class Renderer:
         key = (width, height, tuple(np.round(np.asarray(k, dtype=np.float64).reshape(-1), 9)))
         if key not in self._cache:
             # homogeneous (d, 1) so one affine cv2.transform yields whole rays
-            dirs = np.concatenate([pixel_directions(k, width, height), np.ones((height, width, 1), np.float32)], -1)
+            dirs = np.concatenate(
+                [pixel_directions(k, width, height), np.ones((height, width, 1), np.float32)], -1
+            )
             u = (np.arange(width) - width / 2) / (width / 2)
             v = (np.arange(height) - height / 2) / (height / 2)
             vignette = (1.0 - 0.12 * (u[None, :] ** 2 + v[:, None] ** 2)).astype(np.float32)

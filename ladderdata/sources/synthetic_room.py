@@ -467,7 +467,11 @@ class _Layout:
                 if x_lo > x_hi or y_lo > y_hi:
                     return None
                 lx = rng.uniform(x_lo, x_hi)
-                ly = y_lo + rng.uniform(0.0, min(0.06, y_hi - y_lo)) if key in _BACK_ALIGNED else rng.uniform(y_lo, y_hi)
+                ly = (
+                    y_lo + rng.uniform(0.0, min(0.06, y_hi - y_lo))
+                    if key in _BACK_ALIGNED
+                    else rng.uniform(y_lo, y_hi)
+                )
                 yaw = anchor.yaw + rng.gauss(0.0, 0.05)
                 obj = self._at_local(key, furn, anchor, lx, ly, yaw, thi[2])
                 obj.support = anchor_idx

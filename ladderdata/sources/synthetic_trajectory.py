@@ -94,7 +94,9 @@ def camera_trajectory(
     pos = pos + inward * sway[:, None]
     height = rng.uniform(1.38, 1.5) + _Wave(rng, [(0.05, 1.0 / rng.uniform(9.0, 13.0)), (0.012, 1.8)])(t)
 
-    pan = _Wave(rng, [(rng.uniform(0.5, 0.65), 1.0 / rng.uniform(14.0, 20.0)), (0.15, 1.0 / rng.uniform(6.0, 9.0))])
+    pan = _Wave(
+        rng, [(rng.uniform(0.5, 0.65), 1.0 / rng.uniform(14.0, 20.0)), (0.15, 1.0 / rng.uniform(6.0, 9.0))]
+    )
     yaw = np.arctan2(inward[:, 1], inward[:, 0]) + pan(t)
     yaw += _Wave(rng, [(0.008, 1.3), (0.005, 2.9)])(t)
     pitch = -rng.uniform(0.32, 0.4) + _Wave(rng, [(0.1, 1.0 / rng.uniform(9.0, 13.0)), (0.006, 1.7)])(t)

@@ -57,7 +57,15 @@ def write_ply(path: Path, vertices: np.ndarray, colours_rgb: np.ndarray, faces: 
     """Binary little-endian PLY: float32 xyz, uchar rgba (alpha 255), triangles as `uchar 3, int32 x3`."""
     n = len(vertices)
     vdt = np.dtype(
-        [("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("red", "u1"), ("green", "u1"), ("blue", "u1"), ("alpha", "u1")]
+        [
+            ("x", "<f4"),
+            ("y", "<f4"),
+            ("z", "<f4"),
+            ("red", "u1"),
+            ("green", "u1"),
+            ("blue", "u1"),
+            ("alpha", "u1"),
+        ]
     )
     v = np.empty(n, dtype=vdt)
     v["x"], v["y"], v["z"] = (np.asarray(vertices[:, i], dtype=np.float32) for i in range(3))
@@ -149,7 +157,9 @@ def write_matrix(path: Path, matrix: np.ndarray) -> None:
 
 def parse_matrix_text(text: str) -> np.ndarray:
     """Inverse of `matrix_text` (also reads `-inf`)."""
-    return np.array([[float(v) for v in line.split()] for line in text.strip().splitlines()], dtype=np.float64)
+    return np.array(
+        [[float(v) for v in line.split()] for line in text.strip().splitlines()], dtype=np.float64
+    )
 
 
 def k4(k: np.ndarray) -> np.ndarray:

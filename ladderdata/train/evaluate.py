@@ -21,7 +21,7 @@ from ladderdata.io import atomic_open, write_json_atomic
 from ladderdata.train import data, rewards
 from ladderdata.train.build_rows import BuildInput
 from ladderdata.train.collate import render_prompt, vision_inputs
-from ladderdata.train.model_io import load_model, load_processor, use_cpu
+from ladderdata.train.model_io import apply_threads, load_model, load_processor, use_cpu
 from ladderdata.train.recipe import Recipe
 from ladderdata.train.split import HeldoutSplit
 
@@ -97,6 +97,7 @@ def evaluate(
             "raise heldout.fraction (--heldout-fraction) or list scans with --heldout-scans",
         )
     examples = data.eval_examples(build, grounding, spatial, recipe.pixels, style)
+    apply_threads(recipe)
     processor = load_processor(model_path, recipe.pixels)
     model = load_model(model_path, recipe)
     device = torch.device("cpu" if use_cpu(recipe) else "cuda")

@@ -104,6 +104,14 @@ def use_cpu(recipe: Recipe) -> bool:
     return recipe.device == "cpu" or not torch.cuda.is_available()
 
 
+def apply_threads(recipe: Recipe) -> None:
+    """Set torch's CPU thread count when the recipe pins one (CPU runs only)."""
+    if recipe.cpu_threads is not None and use_cpu(recipe):
+        import torch
+
+        torch.set_num_threads(recipe.cpu_threads)
+
+
 def precision_flags(recipe: Recipe) -> dict[str, bool]:
     """bf16/fp16 flags for TrainingArguments."""
     return {"bf16": recipe.precision == "bf16", "fp16": recipe.precision == "fp16"}

@@ -112,6 +112,9 @@ class Recipe(_Strict):
     )
     device: Literal["auto", "cpu"] = "auto"
     gradient_checkpointing: bool = True
+    cpu_threads: int | None = Field(
+        default=None, ge=1, description="torch threads on CPU (1 is fastest for tiny models on busy machines)"
+    )
     dataloader_num_workers: int = Field(default=0, ge=0)
     pixels: PixelBudget = Field(default_factory=PixelBudget)
     heldout: HeldoutSpec = Field(default_factory=HeldoutSpec)

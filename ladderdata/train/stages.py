@@ -105,6 +105,10 @@ def run_stages(
     order = list(STAGES) if stage == "all" else [stage]
     if any(name not in STAGES for name in order):
         raise TrainError(f"--stage {stage}: expected one of {', '.join((*STAGES, 'all'))}")
+    from ladderdata.train.model_io import apply_threads, check_model_dir
+
+    check_model_dir(model)  # fail before any data work when the starting model is missing
+    apply_threads(recipe)
     started = time.perf_counter()
     results: list[StageResult] = []
     current = Path(model)

@@ -198,7 +198,9 @@ class BalanceValidator:
         rng = random.Random(stable_seed(self.seed, "balance", family.value, qtype.value))
         order = stratified_order(cands, rng)
         if prefer:
-            order = [c for c in order if c.sample_id in prefer] + [c for c in order if c.sample_id not in prefer]
+            order = [c for c in order if c.sample_id in prefer] + [
+                c for c in order if c.sample_id not in prefer
+            ]
         numeric = not qtype.is_mcq and qtype != QuestionType.localization
         target = min(quota, len(order))
         while True:
@@ -324,7 +326,9 @@ def verify_numeric(
 ) -> list[str]:
     """Problems with numeric answer values holding more than `max_share` of their (family, type)."""
     problems = []
-    for (family, qtype), counts in sorted(value_counts.items(), key=lambda kv: (kv[0][0].value, kv[0][1].value)):
+    for (family, qtype), counts in sorted(
+        value_counts.items(), key=lambda kv: (kv[0][0].value, kv[0][1].value)
+    ):
         n = sum(counts.values())
         limit = value_limit(n, max_share)
         for value, c in sorted(counts.items()):

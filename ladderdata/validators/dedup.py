@@ -58,7 +58,12 @@ def exact_key(sample: QASample) -> bytes:
 def near_key(sample: QASample) -> bytes:
     """Digest of family, normalized question, media set and answer content."""
     return _digest(
-        [sample.family.value, normalize_text(sample.question), sorted(set(sample.image)), answer_content(sample)]
+        [
+            sample.family.value,
+            normalize_text(sample.question),
+            sorted(set(sample.image)),
+            answer_content(sample),
+        ]
     )
 
 

@@ -84,7 +84,7 @@ class SchemaValidator(RowValidator):
         if not sample.linked_sample_id:
             return "missing_linked_sample"
         size = sample.reference.get("image_size")
-        width, height = (size if isinstance(size, list) and len(size) == 2 else (None, None))
+        width, height = size if isinstance(size, list) and len(size) == 2 else (None, None)
         for entry in sample.answer:
             x1, y1, x2, y2 = entry.bbox_2d
             if min(x1, y1) < 0 or x2 <= x1 or y2 <= y1:

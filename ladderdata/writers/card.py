@@ -22,7 +22,8 @@ from ladderdata.writers.info import dataset_configs
 from ladderdata.writers.layout import BuildLayout
 
 CARD_TEMPLATE = PROJECT_ROOT / "templates" / "dataset_card.md.j2"
-HOMEPAGE = "https://github.com/ZJU-REAL/SpatialLadder"
+UPSTREAM = "https://huggingface.co/datasets/hongxingli/SpatialLadder-26k"
+"""The published dataset whose format the build reproduces."""
 
 
 def front_matter(config: BuildConfig, layout: BuildLayout, families: Sequence[Family]) -> str:
@@ -33,7 +34,8 @@ def front_matter(config: BuildConfig, layout: BuildLayout, families: Sequence[Fa
         "license_name": " + ".join(licences),
         "pretty_name": config.name,
         "task_categories": ["visual-question-answering"],
-        "tags": ["spatial-reasoning", "3d", "scannet", "spatialladder"],
+        "tags": ["spatial-reasoning", "3d", "spatialladder"]
+        + (["scannet"] if any(s.kind == "scannet" for s in config.sources) else []),
         "configs": dataset_configs(layout, families),
     }
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
@@ -57,7 +59,9 @@ def render_card(
     for f in fams:
         quotas = {qt.value: n for qt, n in config.families.get(f).quotas.items()}
         type_names = sorted(set(quotas) | set(counts.get(f, {})))
-        types = [{"name": t, "rows": counts.get(f, {}).get(t, 0), "quota": quotas.get(t, 0)} for t in type_names]
+        types = [
+            {"name": t, "rows": counts.get(f, {}).get(t, 0), "quota": quotas.get(t, 0)} for t in type_names
+        ]
         fam_rows.append(
             {
                 "name": f.value,
@@ -78,7 +82,7 @@ def render_card(
             front_matter=front_matter(config, layout, fams),
             name=config.name,
             description=config.description.strip(),
-            homepage=HOMEPAGE,
+            upstream=UPSTREAM,
             code_version=__version__,
             manifest_name=config.manifest_path.name if config.manifest_path else "(inline)",
             seed=config.seed,

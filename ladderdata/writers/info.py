@@ -41,7 +41,10 @@ def dataset_configs(layout: BuildLayout, families: Sequence[Family]) -> list[dic
 
 
 def _config(name: str, paths: list[str]) -> dict[str, Any]:
-    return {"config_name": name, "data_files": [{"split": "train", "path": paths if len(paths) > 1 else paths[0]}]}
+    return {
+        "config_name": name,
+        "data_files": [{"split": "train", "path": paths if len(paths) > 1 else paths[0]}],
+    }
 
 
 def _columns(schema: pa.Schema, published: Sequence[str]) -> list[dict[str, Any]]:

@@ -131,6 +131,11 @@ class BuildLayout:
         """What generated the spools (generation key); `--resume` refuses a different one."""
         return self.state_dir / "build.json"
 
+    @property
+    def last_run(self) -> Path:
+        """Facts about the latest run (cache reuse, images copied), kept out of the byte-stable meta/."""
+        return self.state_dir / "last_run.json"
+
     def candidates(self, family: Family | str) -> Path:
         """Validated rows of one family awaiting balancing (rewritten by every finalize)."""
         return self.state_dir / "candidates" / f"{Family(family).value}.jsonl"

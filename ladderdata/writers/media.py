@@ -73,7 +73,13 @@ def raw_relpath(color_path: str | Path, source_root: str | Path) -> str:
 
 
 def media_entry(
-    *, scan_id: str, frame_index: int, color_path: str | Path, source: str, source_root: str | Path, licensed: bool
+    *,
+    scan_id: str,
+    frame_index: int,
+    color_path: str | Path,
+    source: str,
+    source_root: str | Path,
+    licensed: bool,
 ) -> MediaEntry:
     """Hash one colour frame and describe it (raises SourceError when the file is missing)."""
     path = Path(color_path)
@@ -82,7 +88,9 @@ def media_entry(
     try:
         sha, size = file_sha256(path)
     except FileNotFoundError:
-        raise SourceError.at(path, "colour frame used by a question is missing", "re-export the scan") from None
+        raise SourceError.at(
+            path, "colour frame used by a question is missing", "re-export the scan"
+        ) from None
     return MediaEntry(scan_id, int(frame_index), source, licensed, raw_relpath(path, source_root), sha, size)
 
 
@@ -111,7 +119,9 @@ def write_media(
                 try:
                     data = src.read_bytes()
                 except FileNotFoundError:
-                    raise SourceError.at(src, "image vanished during the build", "restore it and resume") from None
+                    raise SourceError.at(
+                        src, "image vanished during the build", "restore it and resume"
+                    ) from None
                 if hashlib.sha256(data).hexdigest() != entry.sha256:
                     raise OutputError.at(
                         src, "image changed during the build (sha256 differs)", "rebuild with --overwrite"

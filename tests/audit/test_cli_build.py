@@ -161,3 +161,17 @@ def test_bad_inputs_give_one_line_errors(tmp_path):
     bad.write_text('{"question_id": 1, "question": "q"}\n')
     proc = run_audit_cli(bad)
     assert proc.returncode == 2 and "bad.jsonl:1: row without column(s)" in proc.stderr
+
+
+def test_same_build_gives_byte_identical_reports(balanced_build, tmp_path):
+    outputs = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        proc = run_audit_cli(balanced_build, "--json", out / "audit.json", "--html", out / "r.html")
+        assert proc.returncode == 0, proc.stderr
+        files = sorted(p for p in out.rglob("*") if p.is_file())
+        outputs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in files})
+    assert outputs[0].keys() == outputs[1].keys()
+    assert {"audit.json", "r.html", "r_files/counts.png", "r_files/letters.png"} <= set(outputs[0])
+    different = [name for name in outputs[0] if outputs[0][name] != outputs[1][name]]
+    assert different == []

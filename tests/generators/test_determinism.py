@@ -30,7 +30,7 @@ def test_seed_changes_choices():
 
 
 def test_rng_is_a_blake2b_hash_of_seed_scan_and_family():
-    digest = hashlib.blake2b("3\x1fscene0001_00\x1fvideo\x1froom_size".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(b"3\x1fscene0001_00\x1fvideo\x1froom_size", digest_size=8).digest()
     import random
 
     expected = random.Random(int.from_bytes(digest, "big")).random()

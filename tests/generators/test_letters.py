@@ -79,7 +79,9 @@ def test_reletter_moves_correct_option():
 
 
 def test_reletter_leaves_numeric_alone():
-    s = _mcq(["x", "y"], 0).model_copy(update={"question_type": QuestionType.object_size, "options": None, "answer": "12"})
+    s = _mcq(["x", "y"], 0).model_copy(
+        update={"question_type": QuestionType.object_size, "options": None, "answer": "12"}
+    )
     b = LetterBalancer()
     assert reletter(s, b) is s
     assert b.counts() == {}

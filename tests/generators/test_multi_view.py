@@ -28,7 +28,8 @@ def _of(samples, qt):
 def _scene(objects, shows: dict[int, list[int]], n_frames=12, area=20.0):
     """Frames 0, 10, ...; `shows[instance_id]` = frame positions where the object is well seen."""
     frames = [
-        make_frame(10 * k, [make_vis(i) for i, positions in shows.items() if k in positions]) for k in range(n_frames)
+        make_frame(10 * k, [make_vis(i) for i, positions in shows.items() if k in positions])
+        for k in range(n_frames)
     ]
     return make_scene(objects, frames, area=area)
 
@@ -97,7 +98,8 @@ ALLO = re.compile(r"If I am standing by the (\w+) and facing the (\w+), is the (
 
 def _triangle_scene(points):
     objs = [
-        make_object(i + 1, lab, (x, y, 0.5), (0.2, 0.2, 0.2)) for i, (lab, (x, y)) in enumerate(points.items())
+        make_object(i + 1, lab, (x, y, 0.5), (0.2, 0.2, 0.2))
+        for i, (lab, (x, y)) in enumerate(points.items())
     ]
     return _scene(objs, {1: [0, 3], 2: [4, 7], 3: [8, 11]})
 
@@ -154,9 +156,17 @@ def test_relative_distance_refuses_candidates_10cm_apart():
     assert gen.counts[("relative distance", "margin_too_small")] == 1
 
     # move the plant 25 cm farther: plant 1.35, cup 1.0, book 2.0, shoe 3.0 m -> the cup
-    objs = [o if o.instance_id != 11 else make_object(11, "plant", (1.55, 0.0, 1.0), (0.2, 0.2, 0.2)) for o in objs]
-    (s,) = _of(MultiViewGenerator(GenerationSettings(published_wording_share=1.0)).generate(_scene(objs, shows), 0), QT.relative_distance)
+    objs = [
+        o if o.instance_id != 11 else make_object(11, "plant", (1.55, 0.0, 1.0), (0.2, 0.2, 0.2))
+        for o in objs
+    ]
+    (s,) = _of(
+        MultiViewGenerator(GenerationSettings(published_wording_share=1.0)).generate(_scene(objs, shows), 0),
+        QT.relative_distance,
+    )
     assert _answer_text(s) == "cup"
     assert s.reference["distances_m"] == pytest.approx({"cup": 1.0, "plant": 1.35, "book": 2.0, "shoe": 3.0})
-    assert s.question.endswith("If there are multiple instances of an object category, measure to the closest.")
+    assert s.question.endswith(
+        "If there are multiple instances of an object category, measure to the closest."
+    )
     assert recheck(s) is None

@@ -65,7 +65,9 @@ def generated(sample_scenes) -> dict[str, list[QASample]]:
         out[family] = [s for scene in sample_scenes for s in gen.generate(scene, seed=0)]
         seconds = time.perf_counter() - start
         by_type = Counter(s.question_type.value for s in out[family])
-        report.append(f"{family}: {dict(sorted(by_type.items()))} ({len(out[family]) / seconds:.0f} samples/s)")
+        report.append(
+            f"{family}: {dict(sorted(by_type.items()))} ({len(out[family]) / seconds:.0f} samples/s)"
+        )
     print("\n".join(["", "samples on the procedural sample:", *report]))
     return out
 

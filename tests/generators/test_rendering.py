@@ -89,12 +89,18 @@ def test_camera_centric_published(renderer):
         directions=["left", "right", "front", "back"],
         subtype="camera",
     )
-    assert p[0] == "From the camera's perspective, is the chair to the radiator's left, right, front, or back?"
+    assert (
+        p[0] == "From the camera's perspective, is the chair to the radiator's left, right, front, or back?"
+    )
 
 
 def test_multi_instance_sentence(renderer):
-    p = renderer.phrasings(Family.video, QT.relative_distance, **{**VARIABLES[QT.relative_distance], "multi_instance": True})
-    assert p[0].endswith("is the closest to the tv? If there are multiple instances of an object category, measure to the closest.")
+    p = renderer.phrasings(
+        Family.video, QT.relative_distance, **{**VARIABLES[QT.relative_distance], "multi_instance": True}
+    )
+    assert p[0].endswith(
+        "is the closest to the tv? If there are multiple instances of an object category, measure to the closest."
+    )
 
 
 def test_every_template_has_several_distinct_one_line_phrasings(renderer):

@@ -123,7 +123,9 @@ def test_allocentric_refuses_5_degrees_from_a_boundary_on_both_sides(angle):
     assert decision.reason == rules.NEAR_SECTOR_BOUNDARY
 
 
-@pytest.mark.parametrize(("angle", "expected"), [(130.0, "left"), (140.0, "back"), (220.0, "back"), (230.0, "right")])
+@pytest.mark.parametrize(
+    ("angle", "expected"), [(130.0, "left"), (140.0, "back"), (220.0, "back"), (230.0, "right")]
+)
 def test_medium_boundaries_at_135_and_225(angle, expected):
     q = _at(angle)
     near = rules.allocentric_direction_answer((0, 0), (0, 2), q, _small_corners(q), "medium", **KW)
@@ -143,7 +145,9 @@ def test_allocentric_pair_distance_range():
     )
     near_q = (-0.1, 0.1)  # P-Q = 0.14 m < 0.3 m
     assert (
-        rules.allocentric_direction_answer((0, 0), (0, 2), near_q, _small_corners(near_q), "hard", **KW).reason
+        rules.allocentric_direction_answer(
+            (0, 0), (0, 2), near_q, _small_corners(near_q), "hard", **KW
+        ).reason
         == rules.PAIR_DISTANCE_OUT_OF_RANGE
     )
 
@@ -154,7 +158,8 @@ def test_allocentric_corner_rule():
     q = (-0.5, math.sqrt(3) / 2)
     big = [(q[0] + dx, q[1] + dy) for dx in (-1.0, 1.0) for dy in (-1.0, 1.0) for _ in (0, 1)]
     assert (
-        rules.allocentric_direction_answer((0, 0), (0, 2), q, big, "hard", **KW).reason == rules.CORNERS_CROSS_SECTOR
+        rules.allocentric_direction_answer((0, 0), (0, 2), q, big, "hard", **KW).reason
+        == rules.CORNERS_CROSS_SECTOR
     )
     # one footprint corner (= 2 of 8 box corners) across the boundary is tolerated
     one_off = _small_corners(q, 0.05)
@@ -170,7 +175,9 @@ difficulties = st.sampled_from(["easy", "medium", "hard"])
 
 @given(angles, difficulties)
 def test_every_angle_has_one_sector(angle, difficulty):
-    assert rules.sector_of(angle, difficulty) in {"left", "right", "back"} | set(rules.DIRECTION_OPTIONS["hard"])
+    assert rules.sector_of(angle, difficulty) in {"left", "right", "back"} | set(
+        rules.DIRECTION_OPTIONS["hard"]
+    )
     if difficulty == "hard":
         assert rules.sector_of(angle, difficulty) in rules.DIRECTION_OPTIONS["hard"]
 
@@ -210,7 +217,9 @@ def test_allocentric_matches_vector_oracle(px, py, ox, oy, qx, qy, difficulty):
 
 
 @settings(max_examples=200)
-@given(coords, coords, coords, coords, coords, coords, st.floats(0, 2 * math.pi), coords, coords, difficulties)
+@given(
+    coords, coords, coords, coords, coords, coords, st.floats(0, 2 * math.pi), coords, coords, difficulties
+)
 def test_allocentric_invariant_under_rigid_motion(px, py, ox, oy, qx, qy, theta, tx, ty, difficulty):
     def move(pt):
         c, s = math.cos(theta), math.sin(theta)
@@ -219,7 +228,9 @@ def test_allocentric_invariant_under_rigid_motion(px, py, ox, oy, qx, qy, theta,
     p, o, q = (px, py), (ox, oy), (qx, qy)
     before = rules.allocentric_direction_answer(p, o, q, _small_corners(q, 0.0), difficulty, **KW)
     mq = move(q)
-    after = rules.allocentric_direction_answer(move(p), move(o), mq, _small_corners(mq, 0.0), difficulty, **KW)
+    after = rules.allocentric_direction_answer(
+        move(p), move(o), mq, _small_corners(mq, 0.0), difficulty, **KW
+    )
     # decisions may only differ for points within float noise of a threshold
     if before.ok and after.ok:
         assert before.answer == after.answer
@@ -248,17 +259,23 @@ def test_mirroring_swaps_left_and_right(angle, difficulty):
 
 def test_camera_left_right_front_back():
     # subject 2 m left of the reference at the same depth: left
-    assert rules.camera_direction_answer((-1.25, -0.75), (2.75, 3.25), (0.6, 1.4), (2.9, 3.1), min_separation_m=0.15) == (
+    assert rules.camera_direction_answer(
+        (-1.25, -0.75), (2.75, 3.25), (0.6, 1.4), (2.9, 3.1), min_separation_m=0.15
+    ) == (
         "camera",
         rules.Decision(answer="left"),
     )
     # subject nearer the camera, same x: front
-    assert rules.camera_direction_answer((-0.2, 0.2), (1.0, 1.4), (-0.3, 0.3), (2.8, 3.2), min_separation_m=0.15) == (
+    assert rules.camera_direction_answer(
+        (-0.2, 0.2), (1.0, 1.4), (-0.3, 0.3), (2.8, 3.2), min_separation_m=0.15
+    ) == (
         "camera",
         rules.Decision(answer="front"),
     )
     # farther and to the right: diagonal back-right
-    assert rules.camera_direction_answer((1.0, 1.4), (4.0, 4.4), (-0.3, 0.3), (2.8, 3.2), min_separation_m=0.15) == (
+    assert rules.camera_direction_answer(
+        (1.0, 1.4), (4.0, 4.4), (-0.3, 0.3), (2.8, 3.2), min_separation_m=0.15
+    ) == (
         "diagonal",
         rules.Decision(answer="back-right"),
     )
@@ -266,13 +283,19 @@ def test_camera_left_right_front_back():
 
 def test_camera_refusals():
     # overlapping on both axes
-    sub, dec = rules.camera_direction_answer((0.0, 0.5), (2.0, 2.5), (0.3, 0.8), (2.3, 2.8), min_separation_m=0.15)
+    sub, dec = rules.camera_direction_answer(
+        (0.0, 0.5), (2.0, 2.5), (0.3, 0.8), (2.3, 2.8), min_separation_m=0.15
+    )
     assert sub is None and dec.reason == rules.SEPARATION_TOO_SMALL
     # disjoint on x but centres only 11 cm apart
-    sub, dec = rules.camera_direction_answer((-0.05, 0.05), (2.0, 2.5), (0.06, 0.16), (2.1, 2.4), min_separation_m=0.15)
+    sub, dec = rules.camera_direction_answer(
+        (-0.05, 0.05), (2.0, 2.5), (0.06, 0.16), (2.1, 2.4), min_separation_m=0.15
+    )
     assert dec.reason == rules.SEPARATION_TOO_SMALL
     # x decides, z disjoint but too close to call: neither the 4-way nor the diagonal answer is clean
-    sub, dec = rules.camera_direction_answer((-1.5, -1.0), (2.0, 2.05), (0.5, 1.0), (2.06, 2.1), min_separation_m=0.15)
+    sub, dec = rules.camera_direction_answer(
+        (-1.5, -1.0), (2.0, 2.05), (0.5, 1.0), (2.06, 2.1), min_separation_m=0.15
+    )
     assert dec.reason == rules.AXIS_AMBIGUOUS
 
 

@@ -30,7 +30,9 @@ def test_defaults_from_question_rules():
     assert s.min_absolute_distance_m == 0.2
     assert (s.video_num_frames, s.video_fps, s.multi_view_views) == (16, 24.0, 8)
     assert (s.min_visibility, s.min_bbox_area_frac) == (0.3, 0.01)
-    assert {"wall", "floor", "ceiling", "otherstructure", "otherfurniture", "otherprop"} <= set(s.excluded_categories)
+    assert {"wall", "floor", "ceiling", "otherstructure", "otherfurniture", "otherprop"} <= set(
+        s.excluded_categories
+    )
     assert s.distance_decimals == {"single_image": 2, "multi_view": 1, "video": 1}
     assert (s.size_decimals, s.area_decimals) == (0, 1)
     assert s.relative_distance_margin(39.9) == 0.15 and s.relative_distance_margin(40.1) == 0.30

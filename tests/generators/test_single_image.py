@@ -41,8 +41,14 @@ def chair_radiator():
     wall = make_object(3, "wall", (0.0, 4.0, 1.5), (6.0, 0.1, 3.0))
     pose = look_pose((0.0, 0.0, 1.0), 90.0)
     frames = [
-        make_frame(10, [make_vis(1, bbox=(10, 100, 300, 700)), make_vis(2, 0.1, bbox=(900, 500, 1200, 700))], pose),
-        make_frame(20, [make_vis(1, bbox=(20, 100, 310, 700)), make_vis(2, bbox=(910, 500, 1210, 700)), make_vis(3)], pose),
+        make_frame(
+            10, [make_vis(1, bbox=(10, 100, 300, 700)), make_vis(2, 0.1, bbox=(900, 500, 1200, 700))], pose
+        ),
+        make_frame(
+            20,
+            [make_vis(1, bbox=(20, 100, 310, 700)), make_vis(2, bbox=(910, 500, 1210, 700)), make_vis(3)],
+            pose,
+        ),
     ]
     return make_scene([chair, radiator, wall], frames)
 
@@ -56,7 +62,10 @@ def test_relative_direction_camera_centric(chair_radiator):
     assert s.data_type == DataType.single_image and s.family == Family.single_image
     assert s.subtype == "camera"
     assert sorted(parse_options(s.options)) == ["back", "front", "left", "right"]
-    m = re.fullmatch(r"From the camera's perspective, is the (\w+) to the (\w+)'s left, right, front, or back\?", s.question)
+    m = re.fullmatch(
+        r"From the camera's perspective, is the (\w+) to the (\w+)'s left, right, front, or back\?",
+        s.question,
+    )
     assert m, s.question
     # the chair's x interval [-1.25, -0.75] is left of the radiator's [0.6, 1.4]; their depths overlap
     expected = {("chair", "radiator"): "left", ("radiator", "chair"): "right"}[m.groups()]
@@ -145,7 +154,9 @@ NEAREST = {  # by hand from the box distances
 
 
 def _line_scene(area):
-    objs = [make_object(i + 1, lab, (x, 5.0, 0.5), (0.2, 0.2, 0.2)) for i, (lab, x) in enumerate(LINE.items())]
+    objs = [
+        make_object(i + 1, lab, (x, 5.0, 0.5), (0.2, 0.2, 0.2)) for i, (lab, x) in enumerate(LINE.items())
+    ]
     frames = [make_frame(10 * k, [make_vis(i + 1) for i in range(5)]) for k in range(6)]
     return make_scene(objs, frames, area=area)
 

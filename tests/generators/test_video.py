@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-
 from ladderdata.generators import GenerationSettings
 from ladderdata.generators.letters import parse_options
 from ladderdata.generators.video import VideoGenerator
@@ -117,7 +115,8 @@ def test_room_size_count_size_distance():
     assert sizes == {"bed": "200", "sofa": "200", "lamp": "160", "desk": "120"}
     assert gen.counts[("object size", "object_not_shown")] == 1
     dist = {
-        frozenset(o["label"] for o in s.reference["objects"]): s.answer for s in _of(samples, QT.absolute_distance)
+        frozenset(o["label"] for o in s.reference["objects"]): s.answer
+        for s in _of(samples, QT.absolute_distance)
     }
     # bed x in [-1, 1], sofa x in [2, 4]: 1 m apart (y and z overlap); video rounds to 0.1 m
     assert dist[frozenset({"bed", "sofa"})] == "1"

@@ -6,6 +6,7 @@ be treated as read-only (copy before modifying).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -22,6 +23,14 @@ SMOKE_RECIPE = REPO / "manifests" / "train" / "cpu-smoke.yaml"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
+
+
+def _source_key(*modules: str) -> str:
+    """Short hash of the files that define a cached fixture, so a code change rebuilds it."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update((REPO / module).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _shared(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
@@ -45,13 +54,15 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised tiny Qwen2.5-VL (model + tokenizer + processor) saved to disk."""
     from ladderdata.train.tiny_model import save_tiny_model
 
-    return _shared(tmp_path_factory, "tiny-qwen2.5-vl", lambda out: save_tiny_model(out, seed=0))
+    key = _source_key("ladderdata/train/tiny_model.py", "ladderdata/train/prompts.py")
+    return _shared(tmp_path_factory, f"tiny-qwen2.5-vl-{key}", lambda out: save_tiny_model(out, seed=0))
 
 
 @pytest.fixture(scope="session")
 def handmade_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hand-made build of tests/train/handmade.py (3 scans, every family, cold-start rows)."""
-    return _shared(tmp_path_factory, "handmade-build", lambda out: write_handmade_build(out))
+    key = _source_key("tests/train/handmade.py")
+    return _shared(tmp_path_factory, f"handmade-build-{key}", lambda out: write_handmade_build(out))
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,9 @@ def write_handmade_build(root: Path, with_coldstart: bool = True) -> Path:
         for k, frame in enumerate(frames[:2]):
             qid += 1
             image = [f"{scan}/{frame}.jpg"]
-            question = "From the camera's perspective, is the chair to the table's left, right, front, or back?"
+            question = (
+                "From the camera's perspective, is the chair to the table's left, right, front, or back?"
+            )
             single = {
                 "question_id": qid,
                 "question": question,

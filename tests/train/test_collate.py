@@ -61,11 +61,15 @@ def test_tiny_model_trains_on_a_collated_batch(tiny_model_dir: Path, tiny_proces
     assert math.isfinite(loss.item())
     loss.backward()
     vision_grad = model.model.visual.patch_embed.proj.weight.grad
-    assert vision_grad is not None and torch.count_nonzero(vision_grad) > 0  # gradients reach the vision tower
+    assert (
+        vision_grad is not None and torch.count_nonzero(vision_grad) > 0
+    )  # gradients reach the vision tower
 
 
 def test_full_sequence_loss_never_targets_vision_tokens(tiny_processor, mixed_batch) -> None:
-    batch = VisionSFTCollator(tiny_processor, completion_only_loss=False)([dict(ex) for ex in mixed_batch[:1]])
+    batch = VisionSFTCollator(tiny_processor, completion_only_loss=False)(
+        [dict(ex) for ex in mixed_batch[:1]]
+    )
     tok = tiny_processor.tokenizer
     labels, ids = batch["labels"][0], batch["input_ids"][0]
     for token in ("<|image_pad|>", "<|vision_start|>", "<|vision_end|>"):

@@ -52,7 +52,9 @@ def test_rows_of_a_scan_never_straddle_splits() -> None:
 
 def test_scan_list_replaces_the_hash_rule(tmp_path: Path) -> None:
     listing = tmp_path / "heldout.txt"
-    listing.write_text("# held-out scans\nscene0001_00\n\nscene0002_00  # trailing comment\n", encoding="utf-8")
+    listing.write_text(
+        "# held-out scans\nscene0001_00\n\nscene0002_00  # trailing comment\n", encoding="utf-8"
+    )
     split = HeldoutSplit(HeldoutSpec(scans_file=listing, fraction=1.0))
     assert split.is_heldout("scene0001_00") and split.is_heldout("scene0002_00")
     assert not split.is_heldout("scene0003_00")

@@ -26,7 +26,7 @@ STAGE_ORDER = ("1", "2", "cold_start", "3")
 
 
 def run_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "2"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     return subprocess.run(
         [sys.executable, "-m", "ladderdata.cli.app", *args],
         cwd=REPO,
@@ -94,8 +94,8 @@ def test_all_stages_chain_and_write_checkpoints(chained_run: Path, tiny_model_di
         changed = _changed(_weights(expected_input), _weights(folder))
         assert changed, f"stage {stage} left every parameter unchanged"
         if stage != "3":  # SFT touches both towers (GRPO's tiny steps may leave some unchanged)
-            assert any(n.startswith("model.visual.") for n in changed), stage
-            assert any(n.startswith("model.language_model.") for n in changed), stage
+            assert any("visual." in n for n in changed), stage
+            assert any(".layers." in n for n in changed), stage
         expected_input = folder
     # stage 2 fits its answers (loss falls) on the tiny model
     stage2 = results["2"]["losses"]
@@ -106,12 +106,18 @@ def test_all_stages_chain_and_write_checkpoints(chained_run: Path, tiny_model_di
 def test_grpo_rewards_are_computed_on_real_completions(chained_run: Path) -> None:
     stage3 = chained_run / "stage3"
     summary = json.loads((stage3 / "train_summary.json").read_text(encoding="utf-8"))
-    records = [json.loads(line) for line in (stage3 / "rollouts.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = [
+        json.loads(line) for line in (stage3 / "rollouts.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert len(records) == 16  # log_rollouts of the smoke recipe: both steps' 8 completions
     for record in records:
         text = record["completion"]
         # independent re-scoring: format = exactly one think block then one answer block
-        fmt = re.fullmatch(r"\s*<think>(?:(?!<think>|</think>).)*</think>\s*<answer>(?:(?!<answer>).)*</answer>\s*", text, re.S)
+        fmt = re.fullmatch(
+            r"\s*<think>(?:(?!<think>|</think>).)*</think>\s*<answer>(?:(?!<answer>).)*</answer>\s*",
+            text,
+            re.S,
+        )
         assert record["rewards"]["format_reward"] == (1.0 if fmt else 0.0)
         if record["metric"] == "mcq":
             letter = text.strip().removesuffix(".").strip().upper()
@@ -142,7 +148,9 @@ def test_eval_scores_the_heldout_scan(chained_run: Path, handmade_build: Path, t
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads((out / "eval_report.json").read_text(encoding="utf-8"))
-    predictions = [json.loads(line) for line in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    predictions = [
+        json.loads(line) for line in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     # scene0103_00 holds 2 grounding rows, 2 single-image, 1 multi-view and 1 video row
     assert report["rows"] == 6 and report["scans"] == 1 and report["split"] == "heldout"
     assert {p["scene_id"] for p in predictions} == {"scene0103_00"}
@@ -155,14 +163,18 @@ def test_eval_scores_the_heldout_scan(chained_run: Path, handmade_build: Path, t
     }
     for p in predictions:
         if p["metric"] == "mcq":
-            assert p["score"] == (1.0 if p["prediction"].strip().removesuffix(".").upper() == p["answer"] else 0.0)
+            assert p["score"] == (
+                1.0 if p["prediction"].strip().removesuffix(".").upper() == p["answer"] else 0.0
+            )
     by_type = {t["question_type"]: t["score"] for t in report["per_type"]}
     relative = [p["score"] for p in predictions if p["question_type"] == "relative direction"]
     assert by_type["relative direction"] == pytest.approx(sum(relative) / 2)
     assert report["macro"] == pytest.approx(sum(by_type.values()) / 4)
 
 
-def test_cold_start_is_skipped_without_rows(tiny_model_dir: Path, handmade_build: Path, tmp_path: Path) -> None:
+def test_cold_start_is_skipped_without_rows(
+    tiny_model_dir: Path, handmade_build: Path, tmp_path: Path
+) -> None:
     build = tmp_path / "build"
     shutil.copytree(handmade_build, build)
     (build / "spld_coldstart_data.jsonl").unlink()

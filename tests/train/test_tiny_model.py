@@ -24,7 +24,9 @@ def test_saved_folder_loads_offline_as_qwen2_5_vl(tiny_model_dir: Path) -> None:
     assert model.config.video_token_id == tok.convert_tokens_to_ids("<|video_pad|>")
     assert model.config.vision_start_token_id == tok.convert_tokens_to_ids("<|vision_start|>")
     assert tok.eos_token == "<|im_end|>"
-    assert tok.decode(tok("Question: 3.1 <answer>B</answer>")["input_ids"]) == "Question: 3.1 <answer>B</answer>"
+    assert (
+        tok.decode(tok("Question: 3.1 <answer>B</answer>")["input_ids"]) == "Question: 3.1 <answer>B</answer>"
+    )
 
 
 def test_chat_template_renders_chatml_with_vision_placeholders(tiny_processor) -> None:

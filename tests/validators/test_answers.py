@@ -50,7 +50,10 @@ def test_relative_distance_hand_sample():
     assert recheck(_sample(QT.relative_distance, "E", RD_REF, RD_OPTIONS)) == "option_letter_mismatch"
     bad_opts = ["A. table", "B. chair", "C. sofa", "D. bed"]
     assert recheck(_sample(QT.relative_distance, "B", RD_REF, bad_opts)) == "options_mismatch"
-    assert recheck(_sample(QT.relative_distance, "B", RD_REF, ["table", "chair", "sofa", "lamp"])) == "bad_options"
+    assert (
+        recheck(_sample(QT.relative_distance, "B", RD_REF, ["table", "chair", "sofa", "lamp"]))
+        == "bad_options"
+    )
     close = {**RD_REF, "distances_m": {**RD_REF["distances_m"], "table": 1.1}}
     assert recheck(_sample(QT.relative_distance, "B", close, RD_OPTIONS)) == "margin_too_small"
     # 1.0 vs 1.2 passes in a 20 m2 room, but not in a 45 m2 room (30 cm margin)
@@ -66,7 +69,9 @@ def test_numeric_hand_samples():
     size = {"size_m": [0.4, 1.234, 0.8], "longest_side_m": 1.234, "decimals": 0}
     assert recheck(_sample(QT.object_size, "123", size)) is None
     assert recheck(_sample(QT.object_size, "124", size)) == "answer_mismatch"
-    assert recheck(_sample(QT.object_size, "123", {**size, "longest_side_m": 0.8})) == "reference_inconsistent"
+    assert (
+        recheck(_sample(QT.object_size, "123", {**size, "longest_side_m": 0.8})) == "reference_inconsistent"
+    )
     assert recheck(_sample(QT.object_size, "123", size, options=["A. 123"])) == "bad_options"
     dist = {"distance_m": 1.349, "min_distance_m": 0.2, "decimals": 1}
     assert recheck(_sample(QT.absolute_distance, "1.3", dist)) is None
@@ -125,7 +130,12 @@ def test_camera_direction_hand_sample():
 
 def test_appearance_order_hand_sample():
     ref = {"first_appearance_s": {"bed": 0.0, "tv": 1.5, "sofa": 3.0, "lamp": 5.0}, "min_gap_s": 1.0}
-    opts = ["A. tv, bed, sofa, lamp", "B. bed, tv, sofa, lamp", "C. lamp, sofa, tv, bed", "D. bed, sofa, tv, lamp"]
+    opts = [
+        "A. tv, bed, sofa, lamp",
+        "B. bed, tv, sofa, lamp",
+        "C. lamp, sofa, tv, bed",
+        "D. bed, sofa, tv, lamp",
+    ]
     assert recheck(_sample(QT.appearance_order, "B", ref, opts)) is None
     assert recheck(_sample(QT.appearance_order, "A", ref, opts)) == "option_letter_mismatch"
     half = {**ref, "first_appearance_s": {**ref["first_appearance_s"], "tv": 0.5}}

@@ -15,7 +15,9 @@ from tests.fixtures.build import make_qa
 SIZE = QuestionType.object_size
 
 
-def _cand(i: int, scan: str, value: str | None = None, qt: QuestionType = SIZE, sid: str | None = None, link=None):
+def _cand(
+    i: int, scan: str, value: str | None = None, qt: QuestionType = SIZE, sid: str | None = None, link=None
+):
     return Candidate(i, scan, qt, value if value is None else repr(float(value)), sid or f"s{i}", link)
 
 
@@ -39,16 +41,20 @@ def test_selection_is_seeded() -> None:
     fams = {"single_image": {"quotas": {"object_size": 10}}}
 
     def pick(seed: int) -> set[int]:
-        return _validator(fams, seed).plan({Family.single_image: cands}, [Family.single_image]).selected[
-            Family.single_image
-        ]
+        return (
+            _validator(fams, seed)
+            .plan({Family.single_image: cands}, [Family.single_image])
+            .selected[Family.single_image]
+        )
 
     assert pick(1) == pick(1)
     assert pick(1) != pick(2)
 
 
 def test_per_scan_cap_and_shortfall_message() -> None:
-    cands = [_cand(i, "big", str(i + 1)) for i in range(10)] + [_cand(10 + i, "small", str(50 + i)) for i in range(2)]
+    cands = [_cand(i, "big", str(i + 1)) for i in range(10)] + [
+        _cand(10 + i, "small", str(50 + i)) for i in range(2)
+    ]
     v = _validator({"single_image": {"quotas": {"object_size": 6}, "per_scan_cap": 3}})
     plan = v.plan({Family.single_image: cands}, [Family.single_image])
     chosen = [c for c in cands if c.index in plan.selected[Family.single_image]]
@@ -95,9 +101,12 @@ def test_localization_follows_single_image_and_prefers_grounded_rows() -> None:
         Candidate(0, "scan1", QuestionType.localization, None, "g1", "q1"),
         Candidate(1, "scan3", QuestionType.localization, None, "g3", "q3"),
     ]
-    v = _validator({"single_image": {"quotas": {"object_size": 2}}, "localization": {"quotas": {"localization": 2}}})
+    v = _validator(
+        {"single_image": {"quotas": {"object_size": 2}}, "localization": {"quotas": {"localization": 2}}}
+    )
     plan = v.plan(
-        {Family.single_image: singles, Family.localization: grounding}, [Family.single_image, Family.localization]
+        {Family.single_image: singles, Family.localization: grounding},
+        [Family.single_image, Family.localization],
     )
     assert plan.selected[Family.single_image] == {1, 3}
     assert plan.selected[Family.localization] == {0, 1}
@@ -106,10 +115,15 @@ def test_localization_follows_single_image_and_prefers_grounded_rows() -> None:
 
 def test_unlinked_grounding_rows_are_dropped() -> None:
     singles = [_cand(i, f"scan{i}", str(i + 1), sid=f"q{i}") for i in range(3)]
-    grounding = [Candidate(i, f"scan{i}", QuestionType.localization, None, f"g{i}", f"q{i}") for i in range(3)]
-    v = _validator({"single_image": {"quotas": {"object_size": 1}}, "localization": {"quotas": {"localization": 1}}})
+    grounding = [
+        Candidate(i, f"scan{i}", QuestionType.localization, None, f"g{i}", f"q{i}") for i in range(3)
+    ]
+    v = _validator(
+        {"single_image": {"quotas": {"object_size": 1}}, "localization": {"quotas": {"localization": 1}}}
+    )
     plan = v.plan(
-        {Family.single_image: singles, Family.localization: grounding}, [Family.single_image, Family.localization]
+        {Family.single_image: singles, Family.localization: grounding},
+        [Family.single_image, Family.localization],
     )
     [kept_single] = plan.selected[Family.single_image]
     assert plan.selected[Family.localization] == {kept_single}
@@ -137,7 +151,9 @@ def test_skewed_letters_fail_with_a_clear_message() -> None:
     with pytest.raises(ValidationError) as info:
         verify_balance(rows, BalanceConfig(), where="build/x")
     msg = str(info.value)
-    assert msg.startswith("build/x: unbalanced answers: relative_direction (4 options): letter A is 9/12 = 75.0%")
+    assert msg.startswith(
+        "build/x: unbalanced answers: relative_direction (4 options): letter A is 9/12 = 75.0%"
+    )
     assert "uniform is 25.0% +-3%" in msg
 
 
@@ -156,7 +172,12 @@ def test_letter_tolerance() -> None:
 
 
 def test_numeric_share_check() -> None:
-    rows = [make_qa("video", "object count", answer=a, frames=[0, 10]) for a in ["2", "2.0", "2"] + list("3456789")]
-    with pytest.raises(ValidationError, match=r"video/object_count: answer 2 is 3/10 = 30\.0% of the rows \(max 20%\)"):
+    rows = [
+        make_qa("video", "object count", answer=a, frames=[0, 10])
+        for a in ["2", "2.0", "2"] + list("3456789")
+    ]
+    with pytest.raises(
+        ValidationError, match=r"video/object_count: answer 2 is 3/10 = 30\.0% of the rows \(max 20%\)"
+    ):
         verify_balance(rows, BalanceConfig())
     verify_balance(rows, BalanceConfig(max_numeric_value_share=0.3))

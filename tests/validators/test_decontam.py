@@ -8,7 +8,12 @@ import pytest
 
 from ladderdata.config import DEFAULT_EXCLUSIONS, read_scan_list
 from ladderdata.errors import ValidationError
-from ladderdata.validators.decontam import DecontamValidator, partition_scans, refuse_intersection, verify_clean
+from ladderdata.validators.decontam import (
+    DecontamValidator,
+    partition_scans,
+    refuse_intersection,
+    verify_clean,
+)
 from tests.fixtures.build import make_qa
 
 EXCL = {"bench_a": frozenset({"scene0002_00", "scene0003_00"}), "bench_b": frozenset({"scene0003_00"})}

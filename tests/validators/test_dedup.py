@@ -7,7 +7,9 @@ from tests.fixtures.build import make_qa
 
 
 def test_normalize_text() -> None:
-    assert normalize_text("  How far is the Chair,  from the TABLE? ") == "how far is the chair from the table"
+    assert (
+        normalize_text("  How far is the Chair,  from the TABLE? ") == "how far is the chair from the table"
+    )
     assert normalize_text("ｃｈａｉｒ") == "chair"  # NFKC folds full-width letters
 
 

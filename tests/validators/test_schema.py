@@ -82,11 +82,16 @@ def test_grounding_rules() -> None:
         reference={"image_size": [1296, 968]},
     )
     assert _reason(outside) == "bbox_outside_image"
-    inside = outside.model_copy(update={"answer": [GroundingAnswer(bbox_2d=[0, 0, 1296, 968], label="chair")]})
+    inside = outside.model_copy(
+        update={"answer": [GroundingAnswer(bbox_2d=[0, 0, 1296, 968], label="chair")]}
+    )
     assert _reason(inside) is None
     unlinked = make_qa("localization").model_copy(update={"linked_sample_id": None})
     assert _reason(unlinked) == "missing_linked_sample"
-    assert _reason(make_qa("localization", answer=[GroundingAnswer(bbox_2d=[0, 0, 5, 5], label=" ")])) == "empty_label"
+    assert (
+        _reason(make_qa("localization", answer=[GroundingAnswer(bbox_2d=[0, 0, 5, 5], label=" ")]))
+        == "empty_label"
+    )
 
 
 def test_counts_per_reason() -> None:

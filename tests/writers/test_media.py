@@ -1,0 +1,104 @@
+"""Media: copy writes the raw bytes; reference writes only meta/media.json; changed raw files fail."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from ladderdata.errors import OutputError
+from ladderdata.writers.layout import BuildLayout
+from ladderdata.writers.media import media_entry, write_media
+
+
+def _source(tmp_path: Path) -> tuple[Path, dict]:
+    root = tmp_path / "raw"
+    color = root / "export" / "scene0001_00" / "color"
+    color.mkdir(parents=True)
+    blobs = {10: b"\xff\xd8 jpeg ten \xff\xd9", 20: b"\xff\xd8 jpeg twenty \xff\xd9"}
+    entries = {}
+    for idx, data in blobs.items():
+        (color / f"{idx}.jpg").write_bytes(data)
+        entries[f"scene0001_00/{idx}.jpg"] = media_entry(
+            scan_id="scene0001_00",
+            frame_index=idx,
+            color_path=f"export/scene0001_00/color/{idx}.jpg",
+            source="s",
+            source_root=root,
+            licensed=False,
+        )
+    return root, entries
+
+
+def test_entry_fields(tmp_path: Path) -> None:
+    root, entries = _source(tmp_path)
+    e = entries["scene0001_00/10.jpg"]
+    data = b"\xff\xd8 jpeg ten \xff\xd9"
+    assert e.raw == "export/scene0001_00/color/10.jpg"
+    assert (e.sha256, e.bytes, e.frame_index, e.licensed) == (
+        hashlib.sha256(data).hexdigest(),
+        len(data),
+        10,
+        False,
+    )
+    # an absolute colour path inside the root is stored relative to it
+    absolute = media_entry(
+        scan_id="scene0001_00",
+        frame_index=10,
+        color_path=root / "export/scene0001_00/color/10.jpg",
+        source="s",
+        source_root=root,
+        licensed=True,
+    )
+    assert absolute.raw == e.raw
+
+
+def test_copy_writes_raw_bytes_and_manifest(tmp_path: Path) -> None:
+    root, entries = _source(tmp_path)
+    layout = BuildLayout(tmp_path / "build")
+    summary = write_media(layout, "copy", entries, {"s": root})
+    assert summary == {
+        "policy": "copy",
+        "images": 2,
+        "bytes": sum(e.bytes for e in entries.values()),
+        "copied": 2,
+        "reused": 0,
+    }
+    assert layout.image("scene0001_00/20.jpg").read_bytes() == b"\xff\xd8 jpeg twenty \xff\xd9"
+    doc = json.loads(layout.media_json.read_text())
+    assert doc["media_policy"] == "copy"
+    assert doc["images"]["scene0001_00/10.jpg"] == {
+        "scan_id": "scene0001_00",
+        "frame_index": 10,
+        "source": "s",
+        "licensed": False,
+        "raw": "export/scene0001_00/color/10.jpg",
+        "sha256": entries["scene0001_00/10.jpg"].sha256,
+        "bytes": entries["scene0001_00/10.jpg"].bytes,
+    }
+    # a second run reuses identical files and prunes images no row uses any more
+    stale = layout.image("scene0009_00/0.jpg")
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    again = write_media(layout, "copy", {"scene0001_00/10.jpg": entries["scene0001_00/10.jpg"]}, {"s": root})
+    assert (again["copied"], again["reused"]) == (0, 1)
+    assert sorted(p.relative_to(layout.media_root).as_posix() for p in layout.media_root.rglob("*.jpg")) == [
+        "scene0001_00/10.jpg"
+    ]
+
+
+def test_reference_writes_no_images(tmp_path: Path) -> None:
+    root, entries = _source(tmp_path)
+    layout = BuildLayout(tmp_path / "build")
+    write_media(layout, "reference", entries, {"s": root})
+    assert not layout.media_root.exists()
+    assert json.loads(layout.media_json.read_text())["media_policy"] == "reference"
+
+
+def test_changed_raw_file_is_refused(tmp_path: Path) -> None:
+    root, entries = _source(tmp_path)
+    (root / "export/scene0001_00/color/10.jpg").write_bytes(b"edited")
+    with pytest.raises(OutputError, match="image changed during the build"):
+        write_media(BuildLayout(tmp_path / "build"), "copy", entries, {"s": root})

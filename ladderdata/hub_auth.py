@@ -65,7 +65,14 @@ def _describe_http_error(err: Exception) -> tuple[str, str]:
         )
     if isinstance(err, HfHubHTTPError):
         status = err.response.status_code if err.response is not None else None
-        detail = " ".join(str(err).split())
+        # first line of huggingface_hub's message (status and URL) + what the server said, if anything
+        detail = first_line
+        server = " ".join((getattr(err, "server_message", None) or "").split())
+        if server and server not in detail:
+            detail += f" - {server}"
+        request_id = getattr(err, "request_id", None)
+        if request_id:
+            detail += f" (request id {request_id})"
         if status == 401:
             return f"authentication failed (HTTP 401): {detail}", TOKEN_FIX
         if status == 403:
@@ -84,7 +91,10 @@ def _describe_http_error(err: Exception) -> tuple[str, str]:
                 "rerun the same command; files already on the Hub are not sent again",
             )
         return f"Hub request failed (HTTP {status}): {detail}", "see the message above"
-    return f"{type(err).__name__}: {' '.join(str(err).split())}", "check HF_ENDPOINT and the network"
+    detail = f"{type(err).__name__}: {' '.join(str(err).split())}"
+    if isinstance(err, OSError):  # a local file, not the network (httpx errors are not OSErrors)
+        return f"local file error ({detail})", "make sure nothing is still writing the build, then rerun"
+    return detail, "check HF_ENDPOINT and the network"
 
 
 class TokenGuard:

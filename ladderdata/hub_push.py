@@ -148,7 +148,7 @@ def prepare_push(build_dir: Path, *, allow_media: bool) -> LocalPlan:
     return LocalPlan(layout=layout, files=pushed, skipped=skipped, withheld=withheld, card=card)
 
 
-def describe_local(plan: LocalPlan, opts: PushOptions, report: Report) -> None:
+def describe_local(plan: LocalPlan, report: Report) -> None:
     """Print the card check, skipped and withheld files (shared by dry-run and push)."""
     configs = ", ".join(f"{name} ({len(files)} files)" for name, files in plan.card.configs.items())
     report(f"card: {plan.layout.card} loads configs {configs}")
@@ -171,9 +171,9 @@ def dry_run(plan: LocalPlan, opts: PushOptions, report: Report) -> list[list[Bui
         f"dry run: {plan.layout.root} -> datasets/{opts.repo_id} (revision {opts.revision}); "
         "nothing is uploaded or contacted"
     )
-    describe_local(plan, opts, report)
+    describe_local(plan, report)
     report(f"files to push ({len(plan.files)}, {plan.total_bytes} bytes = {human_bytes(plan.total_bytes)}):")
-    width = max(len(str(f.size)) for f in plan.files)
+    width = max((len(str(f.size)) for f in plan.files), default=1)
     for f in plan.files:
         report(f"  {f.size:>{width}}  {f.relpath}")
     commits = plan_commits(plan.files, opts.max_commit_files, opts.max_commit_bytes)
@@ -231,7 +231,7 @@ def _push_to_hub(plan: LocalPlan, opts: PushOptions, token: str, report: Report)
     disable_progress_bars()  # one line per commit from us instead of interleaved bars
     api = HfApi(token=token)
     repo, rev = opts.repo_id, opts.revision
-    describe_local(plan, opts, report)
+    describe_local(plan, report)
 
     url = api.create_repo(repo, repo_type=REPO_TYPE, private=True if opts.private else None, exist_ok=True)
     report(f"repo: {url}")

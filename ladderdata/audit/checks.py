@@ -1,17 +1,20 @@
 """Skew checks: compare the audit tables with the thresholds; one violation per broken threshold cell.
 
-Each violation names its threshold first (`letter_tolerance: relative direction: letter A share 1.000 vs
-uniform 0.250 (tolerance 0.030)`), which is the line `ladderdata audit --fail-on-skew` prints.
+Each violation names its threshold first (`letter_tolerance: relative direction (4 options): answer letter
+A is 24/24 = 1.000 vs uniform 0.250 (...)`), which is the line `ladderdata audit --fail-on-skew` prints.
+Letter and value checks use the groups and integer slack of the build's balance validator
+(ladderdata/validators/balance.py), so a build that passed its own verification passes them here.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from ladderdata.audit.blind import BlindResult
-from ladderdata.audit.tables import TYPE_ORDER, LetterRow, NumericRow, ScanRow, canonical_order, config_root
+from ladderdata.audit.tables import TYPE_ORDER, LetterGroup, NumericRow, ScanRow, canonical_order, config_root
 from ladderdata.audit.thresholds import Threshold
 
 
@@ -55,7 +58,7 @@ def per_scan_caps(manifest: dict[str, Any] | None) -> dict[str, int]:
 def check_skew(
     *,
     thresholds: dict[str, Threshold],
-    letters: list[LetterRow],
+    letters: list[LetterGroup],
     numeric: list[NumericRow],
     scans: list[ScanRow],
     blind: list[BlindResult] | None,
@@ -65,30 +68,37 @@ def check_skew(
     """Every violated threshold, in a stable order (letters, values, scans, caps, blind)."""
     out: list[Violation] = []
     tol = thresholds["letter_tolerance"].value
-    for row in letters:
-        for s in row.letters:
-            if abs(s.share - s.expected) > tol + 1e-12:
+    for g in letters:
+        # as the build's balance validator: off uniform by at most tolerance x rows, or by one row per
+        # subtype when that is larger (integer counts of a small group cannot do better)
+        allowed = max(tol * g.rows, float(max(1, g.subtypes)))
+        expected = g.rows / g.options
+        for letter, c in g.counts.items():
+            if abs(c - expected) > allowed + 1e-9:
                 out.append(
                     Violation(
                         "letter_tolerance",
-                        f"{row.question_type}/{s.letter}",
-                        s.share,
+                        f"{g.question_type}/{g.options}/{letter}",
+                        c / g.rows,
                         tol,
-                        f"{row.question_type}: answer letter {s.letter} share {s.share:.3f} vs uniform "
-                        f"{s.expected:.3f} (tolerance {tol:.3f}, {row.rows} rows)",
+                        f"{g.question_type} ({g.options} options): answer letter {letter} is {c}/{g.rows} = "
+                        f"{c / g.rows:.3f} vs uniform {1 / g.options:.3f} (tolerance {tol:.3f}: "
+                        f"+-{allowed:g} rows allowed)",
                     )
                 )
     max_value = thresholds["max_numeric_value_share"].value
     for row in numeric:
-        if row.rows and row.top_share > max_value + 1e-12:
+        # as the balance validator: a value may hold floor(share x rows) rows, at least one
+        limit = max(1, math.floor(max_value * row.rows + 1e-9))
+        if row.rows and row.top_count > limit:
             out.append(
                 Violation(
                     "max_numeric_value_share",
-                    row.question_type,
+                    f"{row.family}/{row.question_type}",
                     row.top_share,
                     max_value,
-                    f"{row.question_type}: answer {row.top_value:g} is {row.top_share:.3f} of {row.rows} rows "
-                    f"(limit {max_value:.3f})",
+                    f"{row.family} {row.question_type}: answer {row.top_value:g} is {row.top_count}/{row.rows} "
+                    f"= {row.top_share:.3f} (limit {max_value:.3f}: at most {limit} rows)",
                 )
             )
     max_scan = thresholds["max_scan_share"].value

@@ -62,7 +62,7 @@ ul.options { list-style: none; padding-left: 1em; }
 <h2>MCQ answer letters</h2>
 <table id="letters"><tr><th>question type</th><th>rows</th>{% for l in letters %}<th>{{ l }} (share / uniform)</th>{% endfor %}
 <th>max deviation</th><th>invalid</th></tr>
-{% for r in report.letters %}<tr{% if r.max_deviation > thresholds.letter_tolerance.value %} class="bad"{% endif %}>
+{% for r in report.letters %}<tr{% if r.question_type in bad_letters %} class="bad"{% endif %}>
 <td>{{ r.question_type }}</td><td class="n">{{ r.rows }}</td>
 {% for l in letters %}{% set s = (r.letters|selectattr("letter", "equalto", l)|list) %}
 <td class="n">{% if s %}{{ pct(s[0].share) }} / {{ pct(s[0].expected) }}{% else %}-{% endif %}</td>{% endfor %}
@@ -77,10 +77,10 @@ ul.options { list-style: none; padding-left: 1em; }
 
 {% if report.numeric %}
 <h2>Numeric answers</h2>
-<table id="numeric"><tr><th>question type</th><th>rows</th><th>invalid</th><th>min</th><th>median</th><th>max</th>
+<table id="numeric"><tr><th>family</th><th>question type</th><th>rows</th><th>invalid</th><th>min</th><th>median</th><th>max</th>
 <th>distinct</th><th>top value</th><th>top share</th></tr>
-{% for r in report.numeric %}<tr{% if r.top_share > thresholds.max_numeric_value_share.value %} class="bad"{% endif %}>
-<td>{{ r.question_type }}</td><td class="n">{{ r.rows }}</td><td class="n">{{ r.invalid }}</td>
+{% for r in report.numeric %}<tr{% if (r.family ~ "/" ~ r.question_type) in bad_values %} class="bad"{% endif %}>
+<td>{{ r.family }}</td><td>{{ r.question_type }}</td><td class="n">{{ r.rows }}</td><td class="n">{{ r.invalid }}</td>
 <td class="n">{{ num(r.min) }}</td><td class="n">{{ num(r.median) }}</td><td class="n">{{ num(r.max) }}</td>
 <td class="n">{{ r.distinct }}</td><td class="n">{{ num(r.top_value) }}</td><td class="n">{{ pct(r.top_share) }}</td></tr>
 {% endfor %}</table>
@@ -138,7 +138,7 @@ random forest on a bag of words of question + letter-tagged options.</p>
 <p>{{ it.question }}</p>
 {% if it.options %}<ul class="options">{% for o in it.options %}<li{% if o.strip()[:1]|upper == it.answer.strip()[:1]|upper %} class="correct"{% endif %}>{{ o }}</li>{% endfor %}</ul>{% endif %}
 <p>answer: <span class="answer">{{ it.answer }}</span>{% if it.answer_label %} ({{ it.answer_label }}){% endif %}</p>
-{% if it.boxes %}<p class="meta">boxes: {% for b in it.boxes %}{{ b.label }} {{ b.bbox_2d }}{% if not loop.last %}; {% endif %}{% endfor %}</p>{% endif %}
+{% if it.boxes and it.question_type != "localization" %}<p class="meta">boxes: {% for b in it.boxes %}{{ b.label }} {{ b.bbox_2d }}{% if not loop.last %}; {% endif %}{% endfor %}</p>{% endif %}
 </div>{% endfor %}
 </div>
 {% endfor %}
@@ -198,6 +198,8 @@ def write_html_report(
         thresholds=report.thresholds,
         letters=sorted({s.letter for r in report.letters for s in r.letters}),
         plots=plots,
+        bad_letters=report.violated("letter_tolerance"),
+        bad_values=report.violated("max_numeric_value_share"),
         gallery=list(grouped.items()),
         pct=_pct,
         num=_num,

@@ -93,15 +93,15 @@ def plot_numeric(rows: list[NumericRow], path: Path) -> Path | None:
     rows = [r for r in rows if r.hist_counts]
     if not rows:
         return None
-    cols = min(2, len(rows))
+    cols = min(3, len(rows))
     nrows = (len(rows) + cols - 1) // cols
-    fig = _figure(5 * cols, 3 * nrows)
+    fig = _figure(4.5 * cols, 2.8 * nrows)
     for i, r in enumerate(rows):
         ax = fig.add_subplot(nrows, cols, i + 1)
         edges = r.hist_edges
         widths = [b - a for a, b in zip(edges[:-1], edges[1:], strict=True)]
         ax.bar(edges[:-1], r.hist_counts, width=widths, align="edge", edgecolor="white")
-        ax.set_title(f"{r.question_type} (n={r.rows}, top value share {r.top_share:.2f})", fontsize=9)
+        ax.set_title(f"{r.family} {r.question_type} (n={r.rows}, top share {r.top_share:.2f})", fontsize=9)
         ax.set_xlabel("answer")
         ax.set_ylabel("rows")
     return _save(fig, path)
@@ -128,6 +128,9 @@ def plot_scans(rows: list[ScanRow], path: Path, max_share: float | None = None) 
         ax.axhline(max_share, color="black", linestyle="dashed", linewidth=1, label=f"limit {max_share:.2f}")
     top = max([max(r.shares) for r in rows] + ([max_share] if max_share is not None else []))
     ax.set_ylim(0, min(1.0, top * 1.15))
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("scan rank")
     ax.set_ylabel("share of the family's rows")
     ax.set_title("Per-scan shares")

@@ -24,6 +24,7 @@ from ladderdata.audit.tables import (
     ShortfallRow,
     count_table,
     label_table,
+    letter_groups,
     letter_table,
     numeric_table,
     quotas_from_manifest,
@@ -50,6 +51,16 @@ class AuditReport:
     blind: list[BlindResult] | None
     violations: list[Violation] = field(default_factory=list)
     caps: dict[str, int] = field(default_factory=dict)
+
+    def violated(self, threshold: str) -> set[str]:
+        """Subjects of one threshold's violations, plus their leading parts (`relative direction/4/A`
+        also yields `relative direction`), so a table row can tell whether it broke the threshold."""
+        out: set[str] = set()
+        for v in self.violations:
+            if v.threshold == threshold:
+                parts = v.subject.split("/")
+                out.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+        return out
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready summary (NaN becomes null)."""
@@ -134,7 +145,7 @@ def audit_input(
     caps = per_scan_caps(data.manifest)
     violations = check_skew(
         thresholds=thresholds,
-        letters=letters,
+        letters=letter_groups(data.spatial),
         numeric=numeric,
         scans=scans,
         blind=blind_results,

@@ -230,6 +230,40 @@ def letter_table(rows: list[dict[str, Any]]) -> list[LetterRow]:
     return out
 
 
+@dataclass
+class LetterGroup:
+    """Answer-letter counts of the MCQ rows of one question type with one number of options.
+
+    This is the group the build's balance validator balances; `subtypes` is how many difficulty
+    subtypes it holds (each balanced separately may leave one extra row on a letter).
+    """
+
+    question_type: str
+    options: int
+    rows: int
+    subtypes: int
+    counts: dict[str, int]
+
+
+def letter_groups(rows: list[dict[str, Any]]) -> list[LetterGroup]:
+    """MCQ rows grouped by (question type, number of options), letters counted (invalid answers left out)."""
+    out = []
+    for qt, group in _mcq_rows_by_type(rows).items():
+        by_k: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for r in group:
+            by_k[len(r["options"])].append(r)
+        for k in sorted(by_k):
+            counts: Counter[str] = Counter()
+            for r in by_k[k]:
+                a = answer_letter(r["answer"])
+                if a in parse_options(r["options"]):
+                    counts[a] += 1
+            subtypes = len({r.get("subtype") for r in by_k[k]})
+            letters = [chr(ord("A") + i) for i in range(k)]
+            out.append(LetterGroup(qt, k, len(by_k[k]), subtypes, {x: counts.get(x, 0) for x in letters}))
+    return out
+
+
 def answer_label(row: dict[str, Any]) -> str | None:
     """Option text of the row's answer letter (None when the answer is not an offered letter)."""
     return parse_options(row.get("options")).get(answer_letter(row["answer"]))
@@ -252,8 +286,9 @@ def label_table(rows: list[dict[str, Any]]) -> list[LabelRow]:
 
 @dataclass
 class NumericRow:
-    """Numeric answers of one question type: spread, most frequent value and a histogram."""
+    """Numeric answers of one family x question type: spread, most frequent value and a histogram."""
 
+    family: str
     question_type: str
     rows: int
     invalid: int
@@ -285,14 +320,20 @@ def histogram(values: list[float], max_bins: int = 20) -> tuple[list[float], lis
 
 
 def numeric_table(rows: list[dict[str, Any]]) -> list[NumericRow]:
-    """Per numeric question type (rows without options): value spread and the largest value share."""
-    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    """Per family x numeric question type (rows without options): spread and the largest value share.
+
+    Grouped like the build's balance validator caps values (per family and type): a single-image
+    distance rounded to 0.01 m and a video distance rounded to 0.1 m are different distributions.
+    """
+    by_type: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         if r["question_type"] != "localization" and not is_mcq_row(r):
-            by_type[r["question_type"]].append(r)
+            by_type[(r["family"], r["question_type"])].append(r)
+    fam_rank = {f: i for i, f in enumerate(canonical_order({k[0] for k in by_type}, FAMILY_ORDER))}
+    type_rank = {t: i for i, t in enumerate(canonical_order({k[1] for k in by_type}, TYPE_ORDER))}
     out = []
-    for qt in canonical_order(by_type, TYPE_ORDER):
-        group = by_type[qt]
+    for family, qt in sorted(by_type, key=lambda k: (fam_rank[k[0]], type_rank[k[1]])):
+        group = by_type[(family, qt)]
         values = [v for v in (parse_number(r["answer"]) for r in group) if v is not None]
         n = len(group)
         freq = Counter(values)
@@ -302,6 +343,7 @@ def numeric_table(rows: list[dict[str, Any]]) -> list[NumericRow]:
         edges, counts = histogram(values)
         out.append(
             NumericRow(
+                family=family,
                 question_type=qt,
                 rows=n,
                 invalid=n - len(values),

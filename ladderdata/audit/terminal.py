@@ -68,7 +68,7 @@ def tables(report: AuditReport) -> list[Table]:
             t.add_column(letter, justify="right")
         t.add_column("max dev", justify="right")
         t.add_column("invalid", justify="right")
-        tol = report.thresholds["letter_tolerance"].value
+        bad = report.violated("letter_tolerance")
         for r in report.letters:
             by = {s.letter: s for s in r.letters}
             cells = [f"{_pct(by[x].share)} / {_pct(by[x].expected)}" if x in by else "-" for x in letters]
@@ -78,7 +78,7 @@ def tables(report: AuditReport) -> list[Table]:
                 *cells,
                 _pct(r.max_deviation),
                 str(r.invalid),
-                style="red" if r.max_deviation > tol else None,
+                style="red" if r.question_type in bad else None,
             )
         out.append(t)
 
@@ -94,14 +94,17 @@ def tables(report: AuditReport) -> list[Table]:
         out.append(t)
 
     if report.numeric:
-        t = Table(title="Numeric answers")
+        t = Table(title="Numeric answers per family x question type")
+        t.add_column("family")
         t.add_column("question type")
         for col in ("rows", "invalid", "min", "median", "max", "distinct", "top value", "top share"):
             t.add_column(col, justify="right")
         t.add_column("histogram (min..max)")
-        limit = report.thresholds["max_numeric_value_share"].value
+        bad = report.violated("max_numeric_value_share")
         for r in report.numeric:
+            over = f"{r.family}/{r.question_type}" in bad
             t.add_row(
+                r.family,
                 r.question_type,
                 str(r.rows),
                 str(r.invalid),
@@ -112,7 +115,7 @@ def tables(report: AuditReport) -> list[Table]:
                 _num(r.top_value),
                 _pct(r.top_share),
                 sparkline(r.hist_counts),
-                style="red" if r.top_share > limit else None,
+                style="red" if over else None,
             )
         out.append(t)
 

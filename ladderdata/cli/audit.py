@@ -39,7 +39,9 @@ def audit(
     from ladderdata.io import write_json_atomic
 
     report = run_audit(build_dir, blind=blind, seed=seed)
-    console = Console(width=max(120, Console().width))
+    console = Console()
+    if not console.is_terminal:  # piped or captured: wide enough that the tables do not wrap
+        console = Console(width=max(console.width, 160))
     print_report(report, console)
     if json_path is not None:
         write_json_atomic(json_path, report.to_json())

@@ -30,11 +30,11 @@ import numpy as np
 from ladderdata.errors import GeometryError
 from ladderdata.geometry.projection import (
     MIN_DEPTH,
-    color_to_depth_pixels,
     in_image,
     pixel_index,
-    project_points,
+    project_camera_points,
 )
+from ladderdata.geometry.transforms import world_to_camera
 
 OCCLUSION_TOLERANCE = 0.1
 """Metres a point may lie behind the measured depth and still count as visible."""
@@ -93,6 +93,38 @@ def depth_occluded(
     return occluded
 
 
+def frustum_may_contain(
+    mins: np.ndarray, maxs: np.ndarray, pose: np.ndarray, k_color: np.ndarray, color_size: tuple[int, int]
+) -> np.ndarray:
+    """(n,) bool: False where box i lies wholly outside the camera's view frustum (conservative).
+
+    The frustum is the intersection of five half-spaces in camera coordinates: z > MIN_DEPTH and
+    u in [-0.5, W - 0.5), v in [-0.5, H - 0.5) written linearly (u * z = fx x + s y + cx z). A box is
+    outside when all 8 corners violate the same half-space; the box is convex, so no point of it can
+    then be inside. Boxes straddling a plane are kept (never a false rejection).
+    """
+    mins, maxs = np.asarray(mins, dtype=np.float64), np.asarray(maxs, dtype=np.float64)
+    n = len(mins)
+    bits = np.array([[(c >> a) & 1 for a in range(3)] for c in range(8)], dtype=bool)  # (8, 3)
+    corners = np.where(bits[None], maxs[:, None, :], mins[:, None, :])  # (n, 8, 3)
+    cam = world_to_camera(corners.reshape(-1, 3), pose).reshape(n, 8, 3)
+    x, y, z = cam[..., 0], cam[..., 1], cam[..., 2]
+    k = np.asarray(k_color, dtype=np.float64)
+    w, h = color_size
+    fx, s, cx, fy, cy = k[0, 0], k[0, 1], k[0, 2], k[1, 1], k[1, 2]
+    planes = (
+        z - MIN_DEPTH,
+        fx * x + s * y + (cx + 0.5) * z,
+        (w - 0.5 - cx) * z - fx * x - s * y,
+        fy * y + (cy + 0.5) * z,
+        (h - 0.5 - cy) * z - fy * y,
+    )
+    outside = np.zeros(n, dtype=bool)
+    for value in planes:
+        outside |= np.all(value < 0, axis=1)
+    return ~outside
+
+
 def frame_visibility(
     points: np.ndarray,
     object_index: np.ndarray,
@@ -103,6 +135,7 @@ def frame_visibility(
     depth_m: np.ndarray | None = None,
     k_depth: np.ndarray | None = None,
     occlusion_tolerance: float = OCCLUSION_TOLERANCE,
+    object_bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> FrameVisibility:
     """Visibility of `n_objects` objects in one frame.
 
@@ -111,6 +144,12 @@ def frame_visibility(
     pose: camera-to-world 4x4; k_color: colour intrinsics; color_size: (width, height).
     depth_m: depth map in metres (0 = no reading) with intrinsics `k_depth` (defaults to k_color,
     i.e. a depth map registered to the colour image); None skips the depth test.
+    object_bounds: optional (mins (n, 3), maxs (n, 3)) boxes enclosing each object's points; objects
+    whose box lies wholly outside the view frustum are dropped before any point is projected (exact:
+    such an object has no point in the frustum, so the results are identical, only faster).
+
+    Depth pixels come from projecting the camera-frame points with `k_depth`, which is the same ray
+    mapping as `projection.color_to_depth_pixels` (colour and depth share the camera frame).
     """
     points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
     idx = np.asarray(object_index, dtype=np.int64).reshape(-1)
@@ -122,15 +161,21 @@ def frame_visibility(
         order = np.argsort(idx, kind="stable")
         points, idx = points[order], idx[order]
     width, height = int(color_size[0]), int(color_size[1])
+    if object_bounds is not None:
+        maybe = frustum_may_contain(object_bounds[0], object_bounds[1], pose, k_color, (width, height))
+        if not np.all(maybe):
+            keep = maybe[idx]
+            points, idx = points[keep], idx[keep]
 
-    uv, z = project_points(points, pose, k_color)
-    front = z > MIN_DEPTH
-    inside = front & in_image(uv, width, height)
+    cam = world_to_camera(points, pose)
+    z = cam[:, 2]
+    uv = project_camera_points(cam, k_color)
+    inside = (z > MIN_DEPTH) & in_image(uv, width, height)
     visible = inside.copy()
     if depth_m is not None and np.any(inside):
         kd = k_color if k_depth is None else k_depth
         sel = np.flatnonzero(inside)
-        depth_uv = color_to_depth_pixels(uv[sel], k_color, kd)
+        depth_uv = project_camera_points(cam[sel], kd)
         visible[sel] = ~depth_occluded(z[sel], depth_uv, depth_m, occlusion_tolerance)
 
     in_counts = np.bincount(idx[inside], minlength=n_objects)

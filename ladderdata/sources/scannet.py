@@ -394,7 +394,12 @@ class ScanNetSource(Source):
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
-            return str(path.resolve())
+            pass
+        resolved = path.resolve()
+        try:  # e.g. an absolute --export-root inside a relative --root
+            return resolved.relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(resolved)
 
     def _frames(
         self,
@@ -438,6 +443,11 @@ class ScanNetSource(Source):
             vis_points.append(vertices[idx])
             vis_owner.append(np.full(len(idx), n, dtype=np.int64))
         points, owner = np.concatenate(vis_points), np.concatenate(vis_owner)
+        # per-object bounds of those points: lets each frame skip objects wholly outside its frustum
+        bounds = (
+            np.array([p.min(axis=0) for p in vis_points]),
+            np.array([p.max(axis=0) for p in vis_points]),
+        )
 
         stats["frames_total"] = len(indices)
         selected = [i for i in indices if i % self.frame_stride == 0]
@@ -456,6 +466,7 @@ class ScanNetSource(Source):
                     depth_size,
                     points,
                     owner,
+                    bounds,
                     instances,
                     stats,
                 )
@@ -489,6 +500,7 @@ class ScanNetSource(Source):
         depth_size: tuple[int, int],
         points: np.ndarray,
         owner: np.ndarray,
+        bounds: tuple[np.ndarray, np.ndarray],
         instances: list[_Instance],
         stats: dict[str, int],
     ) -> FrameRecord | None:
@@ -524,6 +536,7 @@ class ScanNetSource(Source):
             depth_m=depth.astype(np.float32) * DEPTH_SCALE,
             k_depth=k_depth,
             occlusion_tolerance=self.occlusion_tolerance,
+            object_bounds=bounds,
         )
         ratio, area = vis.ratio, vis.area_frac
         entries = [

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from shapely.geometry import Polygon
 
 from ladderdata.errors import ConfigError, OutputError
 from ladderdata.sources.synthetic_mesh import SceneMesh, build_mesh
@@ -285,8 +286,6 @@ def generate_scan(out: Path, index: int, spec: SampleSpec, progress: Progress | 
 
     objects = _truth_objects(room, mesh)
     floor = [[round(x, 6), round(y, 6)] for x, y in room.floor]
-    from shapely.geometry import Polygon
-
     (truth / "objects.json").write_text(
         _json(
             {

@@ -166,7 +166,7 @@ def sofa(rng: random.Random) -> Furniture:
     """Seat base, seat cushions, backrest (-y) and two arms."""
     w, d, h = _u(rng, 1.7, 2.2), _u(rng, 0.85, 0.95), _u(rng, 0.78, 0.88)
     fabric = rng.choice(FABRICS)
-    cushion = tuple(min(255, c + 18) for c in fabric)
+    cushion: Colour = (min(255, fabric[0] + 18), min(255, fabric[1] + 18), min(255, fabric[2] + 18))
     arm, back_t, seat_h = 0.18, 0.2, 0.34
     inner = w - 2 * arm
     parts = [
@@ -179,7 +179,7 @@ def sofa(rng: random.Random) -> Furniture:
     cw = inner / n
     for k in range(n):
         x = -inner / 2 + cw * (k + 0.5)
-        parts.append(Part(x, back_t / 2 + 0.01, seat_h, cw - 0.02, d - back_t - 0.04, 0.1, cushion, BOTTOM))  # type: ignore[arg-type]
+        parts.append(Part(x, back_t / 2 + 0.01, seat_h, cw - 0.02, d - back_t - 0.04, 0.1, cushion, BOTTOM))
     return Furniture("sofa", tuple(parts))
 
 

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from shapely.geometry import Point, Polygon
 
 from ladderdata.sources.synthetic_room import PlacedObject, Room
 
@@ -185,8 +186,6 @@ def _object_quads(obj: PlacedObject):
 
 def _floor_cells(floor: list[tuple[float, float]]) -> list[tuple[float, float, float, float]]:
     """Rectangles (x0, y0, x1, y1) tiling a rectilinear polygon (grid on its vertex coordinates)."""
-    from shapely.geometry import Point, Polygon
-
     poly = Polygon(floor)
     xs = sorted({x for x, _ in floor})
     ys = sorted({y for _, y in floor})

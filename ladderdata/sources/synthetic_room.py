@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from shapely import affinity
-from shapely.geometry import Polygon
+from shapely.geometry import Point, Polygon
 from shapely.geometry.polygon import orient
 
 from ladderdata.errors import LadderDataError
@@ -415,7 +415,7 @@ class _Layout:
         minx, miny, maxx, maxy = region.bounds
         for _ in range(200):
             x, y = self.rng.uniform(minx, maxx), self.rng.uniform(miny, maxy)
-            if not region.contains(_point(x, y)):
+            if not region.contains(Point(x, y)):
                 continue
             yaw = self.rng.randrange(4) * math.pi / 2
             if self.rng.random() < 0.5:
@@ -519,12 +519,6 @@ class _Layout:
 def _turn(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
     """z of (b - a) x (c - b): > 0 for a left (convex, in a CCW polygon) turn at b."""
     return float((b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0]))
-
-
-def _point(x: float, y: float):
-    from shapely.geometry import Point
-
-    return Point(x, y)
 
 
 def build_room(index: int, rng: random.Random, *, attempts: int = 60) -> Room:

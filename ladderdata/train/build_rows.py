@@ -172,7 +172,7 @@ class BuildInput:
             raise TrainError.at(
                 self.media_root / missing[0],
                 f"media file missing ({len(missing)} of {total} referenced files are absent)",
-                "run `ladderdata materialize` for a --media reference build, or pass --media-root DIR",
+                "rebuild a --media reference build's images with `ladderdata materialize BUILD --raw DIR`, or pass --media-root DIR",
             )
 
     def media_path(self, relpath: str) -> str:

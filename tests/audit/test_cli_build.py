@@ -82,15 +82,20 @@ def test_letter_and_label_shares_equal_independent_counts(audited, parquet_rows)
 
 def test_numeric_and_scan_numbers_equal_independent_counts(audited, parquet_rows):
     doc, _ = audited
-    spatial = [r for f in ("single_image", "multi_view", "video") for r in parquet_rows[f]]
     for entry in doc["numeric"]:
-        values = [float(r["answer"]) for r in spatial if r["question_type"] == entry["question_type"]]
+        family_rows = parquet_rows[entry["family"]]
+        values = [float(r["answer"]) for r in family_rows if r["question_type"] == entry["question_type"]]
         top_value, top_count = Counter(values).most_common(1)[0]
         assert entry["rows"] == len(values)
         assert entry["top_count"] == top_count
         assert entry["top_share"] == pytest.approx(top_count / len(values))
         assert sum(entry["hist_counts"]) == len(values)
-    assert {e["question_type"] for e in doc["numeric"]} == {"object count", "object size", "room size"}
+    assert {(e["family"], e["question_type"]) for e in doc["numeric"]} == {
+        ("single_image", "object size"),
+        ("multi_view", "object count"),
+        ("video", "room size"),
+    }
+    assert not any(r["question_type"] in ("object count", "room size") for r in parquet_rows["single_image"])
     for entry in doc["scans"]:
         if entry["family"] == "all":
             continue
@@ -114,8 +119,8 @@ def test_balanced_build_has_no_violations(audited):
     doc, proc = audited
     assert doc["violations"] == []
     assert {t: v["source"] for t, v in doc["thresholds"].items()} == {
-        "letter_tolerance": "manifest:config.balance.letter_tolerance",
-        "max_numeric_value_share": "manifest:config.balance.max_numeric_value_share",
+        "letter_tolerance": "manifest:balance.letter_tolerance",
+        "max_numeric_value_share": "manifest:balance.max_numeric_value_share",
         "max_scan_share": "default",
         "blind_margin": "default",
     }
@@ -125,8 +130,12 @@ def test_balanced_build_has_no_violations(audited):
 @pytest.mark.parametrize(
     ("variant", "threshold", "fragment"),
     [
-        ("one_letter", "letter_tolerance", "relative direction: answer letter A share 1.000"),
-        ("one_value", "max_numeric_value_share", "object count: answer 2 is 1.000"),
+        (
+            "one_letter",
+            "letter_tolerance",
+            "relative direction (4 options): answer letter A is 24/24 = 1.000",
+        ),
+        ("one_value", "max_numeric_value_share", "multi_view object count: answer 2 is 24/24 = 1.000"),
         ("one_scan", "max_scan_share", "scan scene0000_00 holds 1.000"),
     ],
 )

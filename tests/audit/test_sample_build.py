@@ -57,7 +57,12 @@ def test_sample_audit_numbers_equal_the_parquet_rows(sample_audit, sample_rows, 
             Counter(r["answer"] for r in rows)
         )
     for entry in doc["numeric"]:
-        values = [float(r["answer"]) for r in spatial if r["question_type"] == entry["question_type"]]
+        rows = sample_rows[entry["family"]]
+        values = [
+            float(r["answer"])
+            for r in rows
+            if r["question_type"] == entry["question_type"] and not r["options"]
+        ]
         assert entry["rows"] == len(values)
         assert entry["top_count"] == Counter(values).most_common(1)[0][1]
     for entry in doc["scans"]:
@@ -75,21 +80,23 @@ def test_sample_audit_numbers_equal_the_parquet_rows(sample_audit, sample_rows, 
 def test_sample_audit_reads_the_dropped_rows_of_stats_json(sample_audit, sample_build):
     doc, _, _ = sample_audit
     stats = json.loads((sample_build / "meta" / "stats.json").read_text())
-    total = sum(d["count"] for d in doc["dropped"])
-    # independent walk: every `dropped` mapping of stats.json, summed
-    expected = 0
-    stack = [stats]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "dropped" and isinstance(value, dict):
-                    expected += sum(v for v in value.values() if isinstance(v, int))
-                else:
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
-    assert total == expected
+    # independently: the validators' drops per stage and reason, and the generators' refusals
+    expected = {
+        (stage, "", reason, n)
+        for stage, st in stats["stages"].items()
+        for reason, n in st["dropped"].items()
+        if n
+    }
+    for family, per_type in stats["generation"]["refused"].items():
+        for qt, reasons in per_type.items():
+            expected |= {("generation", f"{family} / {qt}", reason, n) for reason, n in reasons.items() if n}
+    assert {(d["stage"], d["scope"], d["reason"], d["count"]) for d in doc["dropped"]} == expected
+    assert sum(d["count"] for d in doc["dropped"] if d["stage"] != "generation") == sum(
+        st["dropped_total"] for st in stats["stages"].values()
+    )
+    assert [(s["family"], s["question_type"]) for s in doc["shortfalls"]] == [
+        (s["family"], s["question_type"]) for s in stats["shortfalls"]
+    ]
 
 
 @pytest.mark.slow

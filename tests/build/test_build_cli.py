@@ -332,3 +332,42 @@ def test_modality_and_reference_media(
     assert load_dataset(str(out), "grounding", split="train").num_rows == 15
     front = yaml.safe_load((out / "README.md").read_text().split("---\n")[1])
     assert [c["config_name"] for c in front["configs"]] == ["grounding", "localization"]
+
+
+def test_bad_scan_is_skipped_and_counted_or_fails_with_strict(
+    sample_root: Path, sample_build_manifest: dict, tmp_path: Path
+) -> None:
+    import shutil
+
+    scan = "scene9000_00"
+    raw = tmp_path / "raw"
+    shutil.copytree(sample_root / "scans" / scan, raw / "scans" / scan)
+    agg = raw / "scans" / scan / f"{scan}.aggregation.json"
+    agg.write_text(agg.read_text()[:100])  # truncated JSON
+    source = {
+        "name": "broken",
+        "kind": "scannet",
+        "root": str(raw),
+        "export_root": str(sample_root / "export"),
+        "licensed": False,
+        "licence": {"name": "CC0-1.0"},
+        "on_error": "skip",
+    }
+    manifest = manifest_file(tmp_path, dict(sample_build_manifest, sources=[source]))
+
+    strict = run_cli("build", "-m", manifest, "--out", tmp_path / "strict", "--strict")
+    assert strict.returncode == 2
+    assert f"{scan}.aggregation.json" in strict.stderr and "Traceback" not in strict.stderr
+
+    out = tmp_path / "lenient"
+    proc = run_cli("build", "-m", manifest, "--out", out, "--allow-short")
+    assert proc.returncode == 0, proc.stderr
+    assert f"skipped {scan}" in " ".join(proc.stderr.split())
+    stats = json.loads((out / "meta" / "stats.json").read_text())
+    assert (stats["scans"]["skipped"], stats["scans"]["generated"]) == (1, 0)
+    assert stats["rows"] == {"grounding": 0, "spatial": 0, "single_image": 0, "multi_view": 0, "video": 0, "localization": 0}
+    [dropped] = _jsonl(out / "_dropped" / "sources.jsonl")
+    assert dropped["scan_id"] == scan and dropped["reason"] == "source_error"
+    assert f"{scan}.aggregation.json" in dropped["error"]
+    # an empty build is still a loadable dataset
+    assert pq.read_table(out / "data" / "single_image").num_rows == 0

@@ -126,6 +126,19 @@ def test_changed_and_removed_files_are_updated_and_deleted(copy_build, fake_hub,
     assert ".gitattributes" in tree  # not ours: never deleted
 
 
+def test_a_push_that_only_deletes_makes_one_commit(copy_build, fake_hub, run_cli):
+    assert run_cli("push", copy_build.root, REPO, env=AUTH).returncode == 0
+    (copy_build.root / "images" / "scene0001_00" / "20.jpg").unlink()
+    mark = len(fake_hub.events)
+    proc = run_cli("push", copy_build.root, REPO, env=AUTH)
+    assert proc.returncode == 0, proc.stderr
+    commits = [e for e in fake_hub.events[mark:] if e["kind"] == "commit"]
+    assert [(c["files"], c["lfs_files"], c["deleted"]) for c in commits] == [
+        ([], [], ["images/scene0001_00/20.jpg"])
+    ]
+    assert _pushed_paths(fake_hub) == [p for p in PUBLISHED if p != "images/scene0001_00/20.jpg"]
+
+
 def test_licensed_build_without_allow_media_uploads_no_images(licensed_build, fake_hub, run_cli):
     proc = run_cli("push", licensed_build.root, REPO, env=AUTH)
     assert proc.returncode == 0, proc.stderr

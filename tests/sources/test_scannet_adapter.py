@@ -199,3 +199,12 @@ def test_video_is_the_exported_colour_stream(scene):
     assert scene.video.path is None
     assert scene.video.frame_indices == [0, 5, 10, 15, 20, 30]
     assert scene.video.fps == 30.0
+
+
+def test_tiny_scene_fixture(tiny_scene):
+    # the shared hand-made record other teams use: chair seen from (1.5, -2, 1.2) facing +y has its
+    # near-left-bottom corner at camera (-1, 1.2, 2.5) -> (648 - 400, 484 + 480) = pixel (248, 964)
+    assert SceneRecord.model_validate_json(tiny_scene.model_dump_json()) == tiny_scene
+    chair = tiny_scene.frames[0].visibility_of(1)
+    assert chair.bbox_2d[0] == 248 and chair.bbox_2d[3] == 965 and not chair.truncated
+    assert tiny_scene.frames[1].visibility_of(1) is None  # out of view from (3, -1, 1.2)

@@ -25,7 +25,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 
 
-def _source_key(*modules: str) -> str:
+def source_key(*modules: str) -> str:
     """Short hash of the files that define a cached fixture, so a code change rebuilds it."""
     digest = hashlib.sha256()
     for module in modules:
@@ -33,7 +33,7 @@ def _source_key(*modules: str) -> str:
     return digest.hexdigest()[:12]
 
 
-def _shared(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+def shared_dir(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
     from filelock import FileLock
 
     shared = tmp_path_factory.getbasetemp().parent / "ladderdata-train"
@@ -54,15 +54,15 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised tiny Qwen2.5-VL (model + tokenizer + processor) saved to disk."""
     from ladderdata.train.tiny_model import save_tiny_model
 
-    key = _source_key("ladderdata/train/tiny_model.py", "ladderdata/train/prompts.py")
-    return _shared(tmp_path_factory, f"tiny-qwen2.5-vl-{key}", lambda out: save_tiny_model(out, seed=0))
+    key = source_key("ladderdata/train/tiny_model.py", "ladderdata/train/prompts.py")
+    return shared_dir(tmp_path_factory, f"tiny-qwen2.5-vl-{key}", lambda out: save_tiny_model(out, seed=0))
 
 
 @pytest.fixture(scope="session")
 def handmade_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hand-made build of tests/train/handmade.py (3 scans, every family, cold-start rows)."""
-    key = _source_key("tests/train/handmade.py")
-    return _shared(tmp_path_factory, f"handmade-build-{key}", lambda out: write_handmade_build(out))
+    key = source_key("tests/train/handmade.py")
+    return shared_dir(tmp_path_factory, f"handmade-build-{key}", lambda out: write_handmade_build(out))
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from ladderdata.train.stages import STAGE_DIRS
-from tests.train.conftest import REPO, write_recipe
+from tests.train.conftest import REPO, shared_dir, source_key, write_recipe
 
 STAGE_ORDER = ("1", "2", "cold_start", "3")
 
@@ -50,28 +50,37 @@ def _changed(before: dict, after: dict) -> set[str]:
     return {name for name in before if not torch.equal(before[name], after[name])}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chained_run(tiny_model_dir: Path, handmade_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("chain")
-    recipe = write_recipe(
-        work / "recipe.yaml",
-        work / "heldout.txt",
-        stage2={"learning_rate": 3.0e-3, "lr_scheduler_type": "constant", "max_steps": 30},
-        stage3={
-            "num_generations": 8,
-            "per_device_batch_size": 8,
-            "effective_batch_size": 8,
-            "max_completion_length": 8,
-        },
+    """One `train --stage all` run per session, shared by the xdist workers (read-only)."""
+    key = source_key(
+        *sorted(str(p.relative_to(REPO)) for p in (REPO / "ladderdata" / "train").glob("*.py")),
+        "ladderdata/cli/train.py",
+        "manifests/train/cpu-smoke.yaml",
+        "tests/train/test_stages.py",
     )
-    out = work / "run"
-    result = run_cli(
-        "train", "--stage", "all", "--build", str(handmade_build), "--model", str(tiny_model_dir),
-        "--out", str(out), "--config", str(recipe),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-4000:]
-    (work / "train.log").write_text(result.stdout + result.stderr, encoding="utf-8")
-    return out
+
+    def make(work: Path) -> None:
+        work.mkdir(parents=True)
+        recipe = write_recipe(
+            work / "recipe.yaml",
+            work / "heldout.txt",
+            stage2={"learning_rate": 3.0e-3, "lr_scheduler_type": "constant", "max_steps": 30},
+            stage3={
+                "num_generations": 8,
+                "per_device_batch_size": 8,
+                "effective_batch_size": 8,
+                "max_completion_length": 8,
+            },
+        )
+        result = run_cli(
+            "train", "--stage", "all", "--build", str(handmade_build), "--model", str(tiny_model_dir),
+            "--out", str(work / "run"), "--config", str(recipe),
+        )  # fmt: skip
+        (work / "train.log").write_text(result.stdout + result.stderr, encoding="utf-8")
+        assert result.returncode == 0, result.stderr[-4000:]
+
+    return shared_dir(tmp_path_factory, f"chain-{key}", make) / "run"
 
 
 @pytest.mark.slow

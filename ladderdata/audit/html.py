@@ -99,7 +99,7 @@ ul.options { list-style: none; padding-left: 1em; }
 {% if report.dropped %}<table id="dropped"><tr><th>stage</th><th>family / question type</th><th>reason</th><th>rows</th></tr>
 {% for r in report.dropped %}<tr><td>{{ r.stage }}</td><td>{{ r.scope or "-" }}</td><td>{{ r.reason }}</td><td class="n">{{ r.count }}</td></tr>{% endfor %}
 </table>{% else %}<p>{{ "no meta/stats.json" if data.stats is none else "nothing dropped" }}</p>{% endif %}
-{% if report.kept %}<table id="kept"><tr><th>stage</th><th>kept rows (generation: emitted)</th></tr>
+{% if report.kept %}<table id="kept"><tr><th>stage</th><th>kept rows</th></tr>
 {% for r in report.kept %}<tr><td>{{ r.stage }}</td><td class="n">{{ r.count }}</td></tr>{% endfor %}</table>{% endif %}
 {% if report.shortfalls %}<h3>Quota shortfalls</h3><table id="shortfalls"><tr><th>family</th><th>question type</th><th>quota</th>
 <th>selected</th><th>available after validation</th></tr>

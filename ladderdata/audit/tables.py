@@ -502,7 +502,7 @@ def stats_tables(stats: dict[str, Any] | None) -> tuple[list[KeptRow], list[Drop
     generation = stats.get("generation") if isinstance(stats.get("generation"), dict) else {}
     emitted = [n for _, n in _int_leaves(generation.get("emitted", {}))]
     if emitted:
-        kept.append(KeptRow("generation", sum(emitted)))
+        kept.append(KeptRow("generation (emitted)", sum(emitted)))
     for path, n in _int_leaves(generation.get("refused", {})):
         if n:
             dropped.append(DropRow("generation", " / ".join(path[:-1]), path[-1], n))

@@ -157,7 +157,7 @@ def tables(report: AuditReport) -> list[Table]:
             t.add_row(r.family, r.question_type, str(r.quota), str(r.selected), str(r.available), style="red")
         out.append(t)
     if report.kept:
-        t = Table(title="Kept rows per stage (meta/stats.json; generation: rows emitted)")
+        t = Table(title="Kept rows per stage (meta/stats.json)")
         t.add_column("stage")
         t.add_column("rows", justify="right")
         for r in report.kept:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ladderdata.errors import ConfigError
 from ladderdata.train.split import HeldoutSpec
@@ -21,6 +21,17 @@ STAGES = ("1", "2", "cold_start", "3")
 """Stage names in chaining order (`all` runs them in this order)."""
 
 DEFAULT_MODEL = "models/Qwen2.5-VL-3B-Instruct"
+SPATIAL_QUESTION_TYPES = frozenset(
+    {
+        "object count",
+        "absolute distance",
+        "object size",
+        "room size",
+        "relative distance",
+        "relative direction",
+        "appearance order",
+    }
+)
 
 
 class _Strict(BaseModel):
@@ -60,9 +71,21 @@ class _StageBase(_Strict):
     num_train_epochs: float = Field(default=1.0, gt=0)
     max_steps: int = Field(default=-1, description="-1: run num_train_epochs")
     max_rows: int | None = Field(default=None, ge=1, description="use only the first N rows (smoke runs)")
+    question_types: list[str] | None = Field(
+        default=None, description="stages 2 and 3: train only on these question types (default: all)"
+    )
     weight_decay: float = Field(default=0.0, ge=0.0)
     save_steps: int = Field(default=200, ge=1, description="intermediate checkpoint interval")
     logging_steps: int = Field(default=1, ge=1)
+
+    @field_validator("question_types")
+    @classmethod
+    def _known_types(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            unknown = sorted(set(value) - SPATIAL_QUESTION_TYPES)
+            if unknown:
+                raise ValueError(f"unknown question types {unknown}; valid: {sorted(SPATIAL_QUESTION_TYPES)}")
+        return value
 
     def accumulation_steps(self, world_size: int) -> int:
         """Gradient accumulation giving `effective_batch_size` on `world_size` processes."""

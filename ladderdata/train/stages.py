@@ -51,7 +51,11 @@ def stage_examples(
     if stage == "cold_start":
         rows = split.select(build.coldstart_rows(coldstart), "train")[:cap]
         return data.coldstart_examples(build, rows) if rows else []
-    rows = split.select(build.spatial_rows(), "train")[:cap]
+    rows = split.select(build.spatial_rows(), "train")
+    wanted = recipe.stage(stage).question_types
+    if wanted is not None:
+        rows = [row for row in rows if row["question_type"] in wanted]
+    rows = rows[:cap]
     _require(rows, build, "spatial", "a build with single_image, multi_view or video rows")
     if stage == "2":
         return data.stage2_examples(build, rows)

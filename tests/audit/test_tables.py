@@ -120,7 +120,11 @@ def test_stats_json_of_the_build():
         ],
     }
     kept, dropped, shortfalls = stats_tables(stats)
-    assert [(k.stage, k.count) for k in kept] == [("generation", 7), ("answers", 10), ("balance", 8)]
+    assert [(k.stage, k.count) for k in kept] == [
+        ("generation (emitted)", 7),
+        ("answers", 10),
+        ("balance", 8),
+    ]
     assert [(d.stage, d.scope, d.reason, d.count) for d in dropped] == [
         ("generation", "video / appearance order", "appearance_gap_too_small", 9),
         ("answers", "", "answer_mismatch", 2),

@@ -65,3 +65,25 @@ def test_sample_build_round_trips_through_the_hub(sample, fake_hub, run_cli, tmp
         here = load_dataset(str(build), config, split="train", cache_dir=cache)
         there = load_dataset(str(out), config, split="train", cache_dir=cache)
         assert here.to_list() == there.to_list()
+
+
+def test_sample_build_marked_licensed_pushes_no_images(sample, fake_hub, run_cli, tmp_path):
+    build, raw = sample
+    manifest_path = build / "meta" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for source in manifest["sources"].values():  # as if the sample were ScanNet
+        source["licensed"] = True
+    manifest_path.write_text(json.dumps(manifest))
+    media = json.loads((build / "meta" / "media.json").read_text())["images"]
+
+    pushed = run_cli("push", build, REPO, env={"HF_TOKEN": TOKEN})
+    assert pushed.returncode == 0, pushed.stderr
+    assert f"withheld: {len(media)} licensed" in pushed.stdout
+    assert not [p for p in fake_hub.head_tree(REPO) if p.startswith("images/")]
+
+    out = tmp_path / "pulled"
+    assert run_cli("pull", REPO, out).returncode == 0
+    mat = run_cli("materialize", out, "--raw", f"sample={raw}")
+    assert mat.returncode == 0, mat.stderr
+    for rel in media:
+        assert (out / "images" / rel).read_bytes() == (build / "images" / rel).read_bytes(), rel

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 
 def _run(*args: str):
     return subprocess.run(
@@ -16,6 +18,7 @@ def _run(*args: str):
     )
 
 
+@pytest.mark.slow
 def test_sample_command_writes_scannet_layout_and_is_idempotent(tmp_path):
     out = tmp_path / "raw"
     res = _run("--out", str(out), "--scans", "2", "--frames", "2", "--seed", "3")

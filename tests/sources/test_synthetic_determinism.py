@@ -59,6 +59,7 @@ def test_ensure_sample_generates_once_and_regenerates_on_other_parameters(tmp_pa
     assert generator_fingerprint() in marker.read_text()
 
 
+@pytest.mark.slow
 def test_parallel_ensure_sample_calls_do_not_collide(tmp_path):
     root = tmp_path / "shared"
     code = (

@@ -74,10 +74,12 @@ def tiny_processor(tiny_model_dir: Path):
     return load_processor(tiny_model_dir, load_recipe(SMOKE_RECIPE).pixels)
 
 
-def write_recipe(path: Path, scans_file: Path, **stage_overrides: dict) -> Path:
-    """The CPU smoke recipe with the hand-made build's held-out scan list and per-stage overrides."""
+def write_recipe(
+    path: Path, scans_file: Path, heldout: tuple[str, ...] = HELDOUT_SCANS, **stage_overrides: dict
+) -> Path:
+    """The CPU smoke recipe with a held-out scan list (default: the hand-made build's) and overrides."""
     data = yaml.safe_load(SMOKE_RECIPE.read_text(encoding="utf-8"))
-    scans_file.write_text("\n".join(HELDOUT_SCANS) + "\n", encoding="utf-8")
+    scans_file.write_text("\n".join(heldout) + "\n", encoding="utf-8")
     data["heldout"] = {"scans_file": str(scans_file)}
     for stage, values in stage_overrides.items():
         data[stage].update(values)

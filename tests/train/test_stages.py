@@ -1,9 +1,12 @@
-"""End to end on CPU: `ladderdata train --stage all` then `ladderdata eval`, as real subprocesses.
+"""End to end on CPU, as real subprocesses: `ladderdata train --stage all` on a real build of the
+bundled test sample (the shared `sample_build` fixture), then `ladderdata eval` on its held-out scan.
 
-The run uses the CPU smoke recipe with two test changes: stage 2 runs 30 steps at a high learning rate so
-the random tiny model learns to answer with a short letter or number, and stage 3 samples 8 completions
-per prompt. Together they make GRPO rewards differ inside a group, so the policy gradient is not zero
-and stage 3 really updates the weights (with identical rewards GRPO has nothing to learn from).
+The run uses the CPU smoke recipe with test changes: stage 2 runs 30 steps at a high learning rate so
+the random tiny model learns to answer with a short letter or number, and stage 3 trains on the
+multiple-choice types with 8 completions per prompt. Together they make GRPO rewards differ inside a
+group, so the policy gradient is not zero and stage 3 really updates the weights (with identical
+rewards GRPO has nothing to learn from). The sample build ships no cold-start file, so the test writes
+two cold-start rows for the train scan and passes them with --coldstart.
 """
 
 from __future__ import annotations
@@ -17,15 +20,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from ladderdata.train.stages import STAGE_DIRS
 from tests.train.conftest import REPO, shared_dir, source_key, write_recipe
 
 STAGE_ORDER = ("1", "2", "cold_start", "3")
+MCQ_TYPES = ["relative distance", "relative direction", "appearance order"]
+SPATIAL_FAMILIES = ("single_image", "multi_view", "video")
+SMOKE = str(REPO / "manifests" / "train" / "cpu-smoke.yaml")
 
 
-def run_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     return subprocess.run(
         [sys.executable, "-m", "ladderdata.cli.app", *args],
@@ -35,6 +42,11 @@ def run_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
         text=True,
         timeout=timeout,
     )
+
+
+def parquet_rows(build: Path, family: str) -> list[dict]:
+    files = sorted((build / "data" / family).glob("*.parquet"))
+    return [row for path in files for row in pq.read_table(path).to_pylist()]
 
 
 def _weights(folder: Path) -> dict:
@@ -51,7 +63,17 @@ def _changed(before: dict, after: dict) -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def chained_run(tiny_model_dir: Path, handmade_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sample_scans(sample_build: Path) -> tuple[str, str]:
+    """(train scan, held-out scan) of the sample build: the last scan id is held out."""
+    scans = sorted({row["scene_id"] for family in SPATIAL_FAMILIES for row in parquet_rows(sample_build, family)})
+    assert len(scans) >= 2
+    return scans[0], scans[-1]
+
+
+@pytest.fixture(scope="session")
+def chained_run(
+    tiny_model_dir: Path, sample_build: Path, sample_scans: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """One `train --stage all` run per session, shared by the xdist workers (read-only)."""
     key = source_key(
         *sorted(str(p.relative_to(REPO)) for p in (REPO / "ladderdata" / "train").glob("*.py")),
@@ -59,23 +81,35 @@ def chained_run(tiny_model_dir: Path, handmade_build: Path, tmp_path_factory: py
         "manifests/train/cpu-smoke.yaml",
         "tests/train/test_stages.py",
     )
+    key += "-" + str(abs(hash((str(sample_build), (sample_build / "meta" / "manifest.json").stat().st_mtime_ns))))
 
     def make(work: Path) -> None:
         work.mkdir(parents=True)
+        train_scan, held_scan = sample_scans
         recipe = write_recipe(
             work / "recipe.yaml",
             work / "heldout.txt",
+            heldout=(held_scan,),
             stage2={"learning_rate": 3.0e-3, "lr_scheduler_type": "constant", "max_steps": 30},
             stage3={
+                "question_types": MCQ_TYPES,
                 "num_generations": 8,
                 "per_device_batch_size": 8,
-                "effective_batch_size": 8,
+                "effective_batch_size": 16,
                 "max_completion_length": 8,
+                "log_rollouts": 32,
             },
         )
+        coldstart = work / "coldstart.jsonl"
+        singles = [r for r in parquet_rows(sample_build, "single_image") if r["scene_id"] == train_scan][:2]
+        with open(coldstart, "w", encoding="utf-8") as fh:
+            for n, row in enumerate(singles):
+                solution = f"<think>Compare the objects in the image.</think><answer>{row['answer']}</answer>"
+                record = {"question_id": 90000 + n, "prompt": f"Question: {row['question']}", "solution": solution}
+                fh.write(json.dumps({**record, "image": row["image"], "data_type": "single_image"}) + "\n")
         result = run_cli(
-            "train", "--stage", "all", "--build", str(handmade_build), "--model", str(tiny_model_dir),
-            "--out", str(work / "run"), "--config", str(recipe),
+            "train", "--stage", "all", "--build", str(sample_build), "--model", str(tiny_model_dir),
+            "--out", str(work / "run"), "--config", str(recipe), "--coldstart", str(coldstart),
         )  # fmt: skip
         (work / "train.log").write_text(result.stdout + result.stderr, encoding="utf-8")
         assert result.returncode == 0, result.stderr[-4000:]
@@ -84,10 +118,11 @@ def chained_run(tiny_model_dir: Path, handmade_build: Path, tmp_path_factory: py
 
 
 @pytest.mark.slow
-def test_all_stages_chain_and_write_checkpoints(chained_run: Path, tiny_model_dir: Path) -> None:
+def test_all_stages_chain_and_write_checkpoints(chained_run: Path, tiny_model_dir: Path, sample_scans) -> None:
     run = json.loads((chained_run / "run.json").read_text(encoding="utf-8"))
     results = {r["stage"]: r for r in run["results"]}
     assert list(results) == list(STAGE_ORDER)
+    assert results["cold_start"]["rows"] == 2
     expected_input = tiny_model_dir
     for stage in STAGE_ORDER:
         folder = chained_run / STAGE_DIRS[stage]
@@ -102,11 +137,11 @@ def test_all_stages_chain_and_write_checkpoints(chained_run: Path, tiny_model_di
         assert all(math.isfinite(v) for v in summary["losses"]), stage
         changed = _changed(_weights(expected_input), _weights(folder))
         assert changed, f"stage {stage} left every parameter unchanged"
-        if stage != "3":  # SFT touches both towers (GRPO's tiny steps may leave some unchanged)
+        if stage != "3":  # SFT updates both towers
             assert any("visual." in n for n in changed), stage
             assert any(".layers." in n for n in changed), stage
         expected_input = folder
-    # stage 2 fits its answers (loss falls) on the tiny model
+    # stage 2 fits its answers on the tiny model
     stage2 = results["2"]["losses"]
     assert stage2[-1] < 0.5 * stage2[0]
 
@@ -115,81 +150,70 @@ def test_all_stages_chain_and_write_checkpoints(chained_run: Path, tiny_model_di
 def test_grpo_rewards_are_computed_on_real_completions(chained_run: Path) -> None:
     stage3 = chained_run / "stage3"
     summary = json.loads((stage3 / "train_summary.json").read_text(encoding="utf-8"))
-    records = [
-        json.loads(line) for line in (stage3 / "rollouts.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    assert len(records) == 16  # log_rollouts of the smoke recipe: both steps' 8 completions
+    lines = (stage3 / "rollouts.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) == 32  # 2 steps x 2 prompts x 8 completions
+    think = re.compile(r"\s*<think>(?:(?!<think>|</think>).)*</think>\s*<answer>(?:(?!<answer>).)*</answer>\s*", re.S)
     for record in records:
+        assert record["question_type"] in MCQ_TYPES and record["metric"] == "mcq"
         text = record["completion"]
-        # independent re-scoring: format = exactly one think block then one answer block
-        fmt = re.fullmatch(
-            r"\s*<think>(?:(?!<think>|</think>).)*</think>\s*<answer>(?:(?!<answer>).)*</answer>\s*",
-            text,
-            re.S,
-        )
-        assert record["rewards"]["format_reward"] == (1.0 if fmt else 0.0)
-        if record["metric"] == "mcq":
-            letter = text.strip().removesuffix(".").strip().upper()
-            assert record["rewards"]["accuracy_reward"] == (1.0 if letter == record["answer"] else 0.0)
-        else:
-            try:
-                exact = float(text.strip()) == float(record["answer"])
-            except ValueError:
-                assert record["rewards"]["accuracy_reward"] == 0.0
-            else:
-                assert (record["rewards"]["accuracy_reward"] == 1.0) == exact
-    means = summary["metrics"]["rewards/accuracy_reward/mean"]
-    assert len(means) == 2
-    # within-group reward differences give a non-zero policy gradient in at least one step
+        # independent re-scoring: one think block then one answer block; the letter, case-insensitive
+        assert record["rewards"]["format_reward"] == (1.0 if think.fullmatch(text) else 0.0)
+        answer = re.findall(r"<answer>(.*?)</answer>", text, re.S)
+        letter = (answer[-1] if answer else text).strip().removesuffix(".").strip().upper()
+        assert record["rewards"]["accuracy_reward"] == (1.0 if letter == record["answer"] else 0.0)
+    assert len({r["completion"] for r in records}) > 1  # sampled, not one repeated string
+    assert len(summary["metrics"]["rewards/accuracy_reward/mean"]) == 2
+    # within-group reward differences give a non-zero policy gradient
     assert max(summary["metrics"]["reward_std"]) > 0
     assert max(summary["metrics"]["grad_norm"]) > 0
 
 
 @pytest.mark.slow
-def test_eval_scores_the_heldout_scan(chained_run: Path, handmade_build: Path, tmp_path: Path) -> None:
+def test_eval_scores_the_heldout_scan(chained_run: Path, sample_build: Path, sample_scans, tmp_path: Path) -> None:
+    held_scan = sample_scans[1]
     held = tmp_path / "held.txt"
-    held.write_text("scene0103_00\n", encoding="utf-8")
+    held.write_text(held_scan + "\n", encoding="utf-8")
     out = tmp_path / "eval"
     result = run_cli(
-        "eval", "--model", str(chained_run / "stage2"), "--build", str(handmade_build),
-        "--config", str(REPO / "manifests/train/cpu-smoke.yaml"), "--heldout-scans", str(held),
-        "--out", str(out), "--batch-size", "3", "--max-new-tokens", "8",
+        "eval", "--model", str(chained_run / "stage2"), "--build", str(sample_build), "--config", SMOKE,
+        "--heldout-scans", str(held), "--out", str(out), "--limit", "3", "--batch-size", "3",
+        "--max-new-tokens", "8",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads((out / "eval_report.json").read_text(encoding="utf-8"))
-    predictions = [
-        json.loads(line) for line in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    # scene0103_00 holds 2 grounding rows, 2 single-image, 1 multi-view and 1 video row
-    assert report["rows"] == 6 and report["scans"] == 1 and report["split"] == "heldout"
-    assert {p["scene_id"] for p in predictions} == {"scene0103_00"}
-    counts = {(t["question_type"], t["metric"]): t["n"] for t in report["per_type"]}
-    assert counts == {
-        ("appearance order", "accuracy"): 1,
-        ("localization", "mean IoU"): 2,
-        ("object count", "mean relative accuracy"): 1,
-        ("relative direction", "accuracy"): 2,
-    }
+    lines = (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    predictions = [json.loads(line) for line in lines]
+    # --limit 3: the first 3 held-out grounding rows and the first 3 held-out spatial rows
+    grounding = [r for r in parquet_rows(sample_build, "localization") if r["scene_id"] == held_scan][:3]
+    spatial = [r for f in SPATIAL_FAMILIES for r in parquet_rows(sample_build, f) if r["scene_id"] == held_scan][:3]
+    assert report["rows"] == len(grounding) + len(spatial) == len(predictions)
+    assert report["scans"] == 1 and report["split"] == "heldout"
+    assert {p["scene_id"] for p in predictions} == {held_scan}
+    assert [p["question_id"] for p in predictions] == [r["question_id"] for r in grounding + spatial]
+    expected_n: dict[str, int] = {}
+    for r in grounding:
+        expected_n["localization"] = expected_n.get("localization", 0) + 1
+    for r in spatial:
+        expected_n[r["question_type"]] = expected_n.get(r["question_type"], 0) + 1
+    assert {t["question_type"]: t["n"] for t in report["per_type"]} == expected_n
     for p in predictions:
         if p["metric"] == "mcq":
-            assert p["score"] == (
-                1.0 if p["prediction"].strip().removesuffix(".").upper() == p["answer"] else 0.0
-            )
+            assert p["score"] == (1.0 if p["prediction"].strip().removesuffix(".").upper() == p["answer"] else 0.0)
+        assert 0.0 <= p["score"] <= 1.0
     by_type = {t["question_type"]: t["score"] for t in report["per_type"]}
-    relative = [p["score"] for p in predictions if p["question_type"] == "relative direction"]
-    assert by_type["relative direction"] == pytest.approx(sum(relative) / 2)
-    assert report["macro"] == pytest.approx(sum(by_type.values()) / 4)
+    for qt, n in expected_n.items():
+        assert by_type[qt] == pytest.approx(sum(p["score"] for p in predictions if p["question_type"] == qt) / n)
+    assert report["macro"] == pytest.approx(sum(by_type.values()) / len(by_type))
 
 
-def test_cold_start_is_skipped_without_rows(
-    tiny_model_dir: Path, handmade_build: Path, tmp_path: Path
-) -> None:
+def test_cold_start_is_skipped_without_rows(tiny_model_dir: Path, handmade_build: Path, tmp_path: Path) -> None:
     build = tmp_path / "build"
     shutil.copytree(handmade_build, build)
     (build / "spld_coldstart_data.jsonl").unlink()
     result = run_cli(
         "train", "--stage", "cold_start", "--build", str(build), "--model", str(tiny_model_dir),
-        "--out", str(tmp_path / "run"), "--config", str(REPO / "manifests/train/cpu-smoke.yaml"),
+        "--out", str(tmp_path / "run"), "--config", SMOKE,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "cold start: reasoning SFT: skipped, the build has no cold-start rows" in result.stderr
@@ -200,7 +224,7 @@ def test_cold_start_is_skipped_without_rows(
 def test_cli_errors_are_one_line(handmade_build: Path, tmp_path: Path) -> None:
     result = run_cli(
         "train", "--stage", "1", "--build", str(handmade_build), "--model", str(tmp_path / "no-model"),
-        "--out", str(tmp_path / "run"), "--config", str(REPO / "manifests/train/cpu-smoke.yaml"),
+        "--out", str(tmp_path / "run"), "--config", SMOKE,
     )  # fmt: skip
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]

@@ -185,16 +185,56 @@ def eval_examples(
     return out
 
 
-def to_dataset(examples: list[dict[str, Any]]):
-    """A `datasets.Dataset` whose `images`/`videos` columns decode media paths to PIL images lazily."""
+def load_image(path: str, min_pixels: int | None = None, max_pixels: int | None = None) -> Any:
+    """Open an image as RGB; with a pixel budget, already resized to its Qwen2.5-VL grid size.
+
+    The target is the `smart_resize` of the stored size - the resize the processor itself applies - so
+    the vision grid, and the stage-1 box targets, are exactly what the processor alone would produce;
+    the processor's own resize then has nothing left to do. JPEGs are decoded at a reduced DCT scale
+    first (`draft`), which makes full-resolution ScanNet frames (1296x968) much cheaper to load. A budget
+    whose resize is not idempotent (a downscale landing under min_pixels is scaled up again by the
+    processor) is left to the processor.
+    """
+    from PIL import Image
+
+    with Image.open(path) as image:
+        if min_pixels is None or max_pixels is None:
+            return image.convert("RGB")
+        width, height = image.size
+        target = resized_size(width, height, min_pixels, max_pixels)
+        if target == (width, height) or resized_size(*target, min_pixels, max_pixels) != target:
+            return image.convert("RGB")
+        if image.format == "JPEG":
+            image.draft("RGB", target)
+        return image.convert("RGB").resize(target, Image.Resampling.BICUBIC)
+
+
+def _media_transform(pixels: PixelBudget | None):
+    image_budget = (pixels.min_pixels, pixels.max_pixels) if pixels else (None, None)
+    video_budget = (pixels.video_min, pixels.video_max) if pixels else (None, None)
+
+    def transform(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        if "images" in batch:
+            batch["images"] = [[load_image(p, *image_budget) for p in paths] for paths in batch["images"]]
+        if "videos" in batch:
+            batch["videos"] = [
+                [[load_image(p, *video_budget) for p in video] for video in videos] for videos in batch["videos"]
+            ]
+        return batch
+
+    return transform
+
+
+def to_dataset(examples: list[dict[str, Any]], pixels: PixelBudget | None = None):
+    """A `datasets.Dataset` of examples whose `images`/`videos` paths open as PIL images on access.
+
+    With `pixels`, every image and frame arrives already resized to the model's grid (`load_image`).
+    """
     import datasets
 
     datasets.disable_progress_bars()
     if not examples:
         raise TrainError("no examples to train on; check the build and the held-out split")
     ds = datasets.Dataset.from_list(examples)
-    if "images" in ds.column_names:
-        ds = ds.cast_column("images", datasets.List(datasets.Image()))
-    if "videos" in ds.column_names:
-        ds = ds.cast_column("videos", datasets.List(datasets.List(datasets.Image())))
+    ds.set_transform(_media_transform(pixels))
     return ds

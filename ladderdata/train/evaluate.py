@@ -102,7 +102,7 @@ def evaluate(
     model = load_model(model_path, recipe)
     device = torch.device("cpu" if use_cpu(recipe) else "cuda")
     model.to(device).eval()
-    dataset = data.to_dataset(examples)
+    dataset = data.to_dataset(examples, recipe.pixels)
     tokenizer = processor.tokenizer
     log(f"eval: {len(examples)} {split} rows from {len(set(e['scene_id'] for e in examples))} scans")
 

@@ -74,6 +74,19 @@ class RolloutRecorder:
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
+VISION_TOKENS = ("<|vision_start|>", "<|vision_end|>", "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>")
+
+
+def vision_token_ids(tokenizer: Any) -> list[int]:
+    """Ids of the vision placeholder tokens, which a completion must never contain.
+
+    A sampled <|vision_start|> or placeholder makes the multimodal position ids of the scoring pass
+    disagree with the images (TRL suppresses only <|image_pad|>); untrained models do sample them.
+    """
+    ids = [tokenizer.convert_tokens_to_ids(token) for token in VISION_TOKENS]
+    return [i for i in ids if isinstance(i, int) and i != tokenizer.unk_token_id]
+
+
 def _column(columns: dict[str, Any], key: str, index: int) -> Any:
     values = columns.get(key)
     if values is None:
@@ -94,6 +107,7 @@ def run_grpo(
     settings: GRPOStage = recipe.stage3
     started = time.perf_counter()
     out_dir = Path(out_dir)
+    processor = load_processor(model_path, recipe.pixels)
     args = GRPOConfig(
         **common_args(recipe, settings, out_dir),
         num_generations=settings.num_generations,
@@ -103,11 +117,11 @@ def run_grpo(
         reward_weights=[settings.format_reward_weight, settings.accuracy_reward_weight],
         use_vllm=False,
         log_completions=False,
+        generation_kwargs={"suppress_tokens": vision_token_ids(processor.tokenizer)},
     )
     # Loaded after the config: under DeepSpeed ZeRO-3 the config must exist first so weights load sharded.
-    processor = load_processor(model_path, recipe.pixels)
     model = load_model(model_path, recipe)
-    dataset = to_dataset(examples)
+    dataset = to_dataset(examples, recipe.pixels)
     recorder = RolloutRecorder(settings.log_rollouts)
     trainer = GRPOTrainer(
         model=model,

@@ -34,7 +34,7 @@ def run_sft(
     # Loaded after the config: under DeepSpeed ZeRO-3 the config must exist first so weights load sharded.
     processor = load_processor(model_path, recipe.pixels)
     model = load_model(model_path, recipe)
-    dataset = to_dataset(examples)
+    dataset = to_dataset(examples, recipe.pixels)
     collator = VisionSFTCollator(
         processor=processor,
         video_fps=recipe.pixels.video_fps,

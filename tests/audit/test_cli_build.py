@@ -172,6 +172,7 @@ def test_bad_inputs_give_one_line_errors(tmp_path):
     assert proc.returncode == 2 and "bad.jsonl:1: row without column(s)" in proc.stderr
 
 
+@pytest.mark.slow
 def test_same_build_gives_byte_identical_reports(balanced_build, tmp_path):
     outputs = []
     for run in ("a", "b"):

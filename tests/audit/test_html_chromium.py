@@ -31,6 +31,7 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make setup installs it)")
 def test_report_opens_in_headless_chromium(balanced_build: Path, tmp_path: Path):
     html = tmp_path / "report" / "audit.html"

@@ -365,7 +365,14 @@ def test_bad_scan_is_skipped_and_counted_or_fails_with_strict(
     assert f"skipped {scan}" in " ".join(proc.stderr.split())
     stats = json.loads((out / "meta" / "stats.json").read_text())
     assert (stats["scans"]["skipped"], stats["scans"]["generated"]) == (1, 0)
-    assert stats["rows"] == {"grounding": 0, "spatial": 0, "single_image": 0, "multi_view": 0, "video": 0, "localization": 0}
+    assert stats["rows"] == {
+        "grounding": 0,
+        "spatial": 0,
+        "single_image": 0,
+        "multi_view": 0,
+        "video": 0,
+        "localization": 0,
+    }
     [dropped] = _jsonl(out / "_dropped" / "sources.jsonl")
     assert dropped["scan_id"] == scan and dropped["reason"] == "source_error"
     assert f"{scan}.aggregation.json" in dropped["error"]

@@ -13,6 +13,7 @@ def audit(
         ...,
         help="build directory (data/<family>/*.parquet + meta/), or a published spld_spatial_data.jsonl / "
         "spld_grounding_data.jsonl (its partner file beside it is read too)",
+        metavar="BUILD_DIR|FILE.jsonl",
         show_default=False,
     ),
     html: Path | None = typer.Option(

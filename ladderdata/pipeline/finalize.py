@@ -457,24 +457,26 @@ class Finalizer:
             }
         write_json_atomic(
             layout.manifest_json,
-            {
-                "name": cfg.name,
-                "manifest": str(cfg.manifest_path) if cfg.manifest_path else None,
-                "config": cfg.model_dump(mode="json", exclude={"manifest_path"}),
-                "overrides": self.overrides,
-                "build_key": self.build_key,
-                "code_version": {
-                    "ladderdata": __version__,
-                    "generators": GENERATOR_VERSION,
-                    "git_commit": _git_commit(),
-                },
-                "families": {
-                    "generated": [f.value for f in self.generated],
-                    "written": [f.value for f in self.written],
-                },
-                "sources": sources_meta,
-                "excluded_scans": {k: v[1] for k, v in sorted(self.plan.excluded.items())},
-            },
+            _portable_paths(
+                {
+                    "name": cfg.name,
+                    "manifest": str(cfg.manifest_path) if cfg.manifest_path else None,
+                    "config": cfg.model_dump(mode="json", exclude={"manifest_path"}),
+                    "overrides": self.overrides,
+                    "build_key": self.build_key,
+                    "code_version": {
+                        "ladderdata": __version__,
+                        "generators": GENERATOR_VERSION,
+                        "git_commit": _git_commit(),
+                    },
+                    "families": {
+                        "generated": [f.value for f in self.generated],
+                        "written": [f.value for f in self.written],
+                    },
+                    "sources": sources_meta,
+                    "excluded_scans": {k: v[1] for k, v in sorted(self.plan.excluded.items())},
+                }
+            ),
         )
         write_json_atomic(
             layout.info_json,
@@ -518,3 +520,22 @@ class Finalizer:
             max_buffered_rows=written["max_buffered"],
             shortfalls=stats["shortfalls"],
         )
+
+
+def _portable_paths(obj: Any, base: Path | None = None) -> Any:
+    """Rewrite absolute paths under the working directory as relative ones, recursively.
+
+    meta/manifest.json is published with the build: it must not carry the builder's home or checkout
+    path, and two checkouts of the same recipe should record the same manifest.
+    """
+    base = base or Path.cwd().resolve()
+    if isinstance(obj, dict):
+        return {k: _portable_paths(v, base) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_portable_paths(v, base) for v in obj]
+    if isinstance(obj, str) and obj.startswith("/"):
+        try:
+            return str(Path(obj).resolve().relative_to(base))
+        except ValueError:
+            return obj
+    return obj

@@ -218,7 +218,8 @@ def _media_transform(pixels: PixelBudget | None):
             batch["images"] = [[load_image(p, *image_budget) for p in paths] for paths in batch["images"]]
         if "videos" in batch:
             batch["videos"] = [
-                [[load_image(p, *video_budget) for p in video] for video in videos] for videos in batch["videos"]
+                [[load_image(p, *video_budget) for p in video] for video in videos]
+                for videos in batch["videos"]
             ]
         return batch
 

@@ -80,3 +80,25 @@ def test_full_sequence_loss_never_targets_vision_tokens(tiny_processor, mixed_ba
 def test_prompt_longer_than_max_length_is_an_error(tiny_processor, mixed_batch) -> None:
     with pytest.raises(TrainError, match="over max_length 16; raise max_length"):
         VisionSFTCollator(tiny_processor, max_length=16)([dict(mixed_batch[0])])
+
+
+def test_grid_sized_loading_feeds_the_model_the_same_grid(handmade_build: Path, tiny_processor) -> None:
+    import torch
+
+    from ladderdata.train.recipe import PixelBudget
+
+    budget = PixelBudget(min_pixels=784, max_pixels=3136)
+    build = BuildInput.open(handmade_build)
+    examples = data.stage2_examples(build, build.spatial_rows())
+    plain, fitted = data.to_dataset(examples), data.to_dataset(examples, budget)
+    # 160x120 -> 56x28 and 200x150 -> 56x28 (smart_resize under 56*56 pixels), already at load time
+    assert {img.size for ex in fitted for img in ex["images"]} == {(56, 28)}
+    assert {img.size for ex in plain for img in ex["images"]} == {(160, 120), (200, 150)}
+    assert tiny_processor.image_processor.size["shortest_edge"] == budget.min_pixels  # the smoke budget
+    collate = VisionSFTCollator(tiny_processor)
+    for i in range(len(examples)):
+        a, b = collate([plain[i]]), collate([fitted[i]])
+        assert torch.equal(a["input_ids"], b["input_ids"])
+        for key in ("image_grid_thw", "video_grid_thw"):
+            if key in a:
+                assert torch.equal(a[key], b[key])

@@ -65,14 +65,19 @@ def _changed(before: dict, after: dict) -> set[str]:
 @pytest.fixture(scope="session")
 def sample_scans(sample_build: Path) -> tuple[str, str]:
     """(train scan, held-out scan) of the sample build: the last scan id is held out."""
-    scans = sorted({row["scene_id"] for family in SPATIAL_FAMILIES for row in parquet_rows(sample_build, family)})
+    scans = sorted(
+        {row["scene_id"] for family in SPATIAL_FAMILIES for row in parquet_rows(sample_build, family)}
+    )
     assert len(scans) >= 2
     return scans[0], scans[-1]
 
 
 @pytest.fixture(scope="session")
 def chained_run(
-    tiny_model_dir: Path, sample_build: Path, sample_scans: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+    tiny_model_dir: Path,
+    sample_build: Path,
+    sample_scans: tuple[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Path:
     """One `train --stage all` run per session, shared by the xdist workers (read-only)."""
     key = source_key(
@@ -81,7 +86,9 @@ def chained_run(
         "manifests/train/cpu-smoke.yaml",
         "tests/train/test_stages.py",
     )
-    key += "-" + str(abs(hash((str(sample_build), (sample_build / "meta" / "manifest.json").stat().st_mtime_ns))))
+    key += "-" + str(
+        abs(hash((str(sample_build), (sample_build / "meta" / "manifest.json").stat().st_mtime_ns)))
+    )
 
     def make(work: Path) -> None:
         work.mkdir(parents=True)
@@ -105,7 +112,11 @@ def chained_run(
         with open(coldstart, "w", encoding="utf-8") as fh:
             for n, row in enumerate(singles):
                 solution = f"<think>Compare the objects in the image.</think><answer>{row['answer']}</answer>"
-                record = {"question_id": 90000 + n, "prompt": f"Question: {row['question']}", "solution": solution}
+                record = {
+                    "question_id": 90000 + n,
+                    "prompt": f"Question: {row['question']}",
+                    "solution": solution,
+                }
                 fh.write(json.dumps({**record, "image": row["image"], "data_type": "single_image"}) + "\n")
         result = run_cli(
             "train", "--stage", "all", "--build", str(sample_build), "--model", str(tiny_model_dir),
@@ -118,7 +129,9 @@ def chained_run(
 
 
 @pytest.mark.slow
-def test_all_stages_chain_and_write_checkpoints(chained_run: Path, tiny_model_dir: Path, sample_scans) -> None:
+def test_all_stages_chain_and_write_checkpoints(
+    chained_run: Path, tiny_model_dir: Path, sample_scans
+) -> None:
     run = json.loads((chained_run / "run.json").read_text(encoding="utf-8"))
     results = {r["stage"]: r for r in run["results"]}
     assert list(results) == list(STAGE_ORDER)
@@ -153,7 +166,9 @@ def test_grpo_rewards_are_computed_on_real_completions(chained_run: Path) -> Non
     lines = (stage3 / "rollouts.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert len(records) == 32  # 2 steps x 2 prompts x 8 completions
-    think = re.compile(r"\s*<think>(?:(?!<think>|</think>).)*</think>\s*<answer>(?:(?!<answer>).)*</answer>\s*", re.S)
+    think = re.compile(
+        r"\s*<think>(?:(?!<think>|</think>).)*</think>\s*<answer>(?:(?!<answer>).)*</answer>\s*", re.S
+    )
     for record in records:
         assert record["question_type"] in MCQ_TYPES and record["metric"] == "mcq"
         text = record["completion"]
@@ -170,7 +185,9 @@ def test_grpo_rewards_are_computed_on_real_completions(chained_run: Path) -> Non
 
 
 @pytest.mark.slow
-def test_eval_scores_the_heldout_scan(chained_run: Path, sample_build: Path, sample_scans, tmp_path: Path) -> None:
+def test_eval_scores_the_heldout_scan(
+    chained_run: Path, sample_build: Path, sample_scans, tmp_path: Path
+) -> None:
     held_scan = sample_scans[1]
     held = tmp_path / "held.txt"
     held.write_text(held_scan + "\n", encoding="utf-8")
@@ -186,28 +203,34 @@ def test_eval_scores_the_heldout_scan(chained_run: Path, sample_build: Path, sam
     predictions = [json.loads(line) for line in lines]
     # --limit 3: the first 3 held-out grounding rows and the first 3 held-out spatial rows
     grounding = [r for r in parquet_rows(sample_build, "localization") if r["scene_id"] == held_scan][:3]
-    spatial = [r for f in SPATIAL_FAMILIES for r in parquet_rows(sample_build, f) if r["scene_id"] == held_scan][:3]
+    spatial = [
+        r for f in SPATIAL_FAMILIES for r in parquet_rows(sample_build, f) if r["scene_id"] == held_scan
+    ][:3]
     assert report["rows"] == len(grounding) + len(spatial) == len(predictions)
     assert report["scans"] == 1 and report["split"] == "heldout"
     assert {p["scene_id"] for p in predictions} == {held_scan}
     assert [p["question_id"] for p in predictions] == [r["question_id"] for r in grounding + spatial]
     expected_n: dict[str, int] = {}
-    for r in grounding:
-        expected_n["localization"] = expected_n.get("localization", 0) + 1
-    for r in spatial:
-        expected_n[r["question_type"]] = expected_n.get(r["question_type"], 0) + 1
+    for question_type in ["localization"] * len(grounding) + [r["question_type"] for r in spatial]:
+        expected_n[question_type] = expected_n.get(question_type, 0) + 1
     assert {t["question_type"]: t["n"] for t in report["per_type"]} == expected_n
     for p in predictions:
         if p["metric"] == "mcq":
-            assert p["score"] == (1.0 if p["prediction"].strip().removesuffix(".").upper() == p["answer"] else 0.0)
+            assert p["score"] == (
+                1.0 if p["prediction"].strip().removesuffix(".").upper() == p["answer"] else 0.0
+            )
         assert 0.0 <= p["score"] <= 1.0
     by_type = {t["question_type"]: t["score"] for t in report["per_type"]}
     for qt, n in expected_n.items():
-        assert by_type[qt] == pytest.approx(sum(p["score"] for p in predictions if p["question_type"] == qt) / n)
+        assert by_type[qt] == pytest.approx(
+            sum(p["score"] for p in predictions if p["question_type"] == qt) / n
+        )
     assert report["macro"] == pytest.approx(sum(by_type.values()) / len(by_type))
 
 
-def test_cold_start_is_skipped_without_rows(tiny_model_dir: Path, handmade_build: Path, tmp_path: Path) -> None:
+def test_cold_start_is_skipped_without_rows(
+    tiny_model_dir: Path, handmade_build: Path, tmp_path: Path
+) -> None:
     build = tmp_path / "build"
     shutil.copytree(handmade_build, build)
     (build / "spld_coldstart_data.jsonl").unlink()

@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         executor.close()  # run_build closes it too; this covers a build with nothing left to run
     stats = summary.stats
+    run = dict(getattr(summary.result, "run", {}) or {})  # facts about this run (not in meta/)
     generated = sum(sum(per.values()) for per in stats["generation"]["emitted"].values())
     result = {
         "seconds_in_process": time.perf_counter() - start,
@@ -55,11 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         "executor_startup": startup,
         "scans": stats["scans"]["generated"],
         "scans_skipped": stats["scans"]["skipped"],
-        "scene_cache_reused": stats["scans"]["scene_cache_reused"],
+        "scene_cache_reused": run.get("scene_cache_reused", stats["scans"].get("scene_cache_reused")),
         "samples_generated": generated,
         "rows_written": stats["rows"]["grounding"] + stats["rows"]["spatial"],
         "max_buffered_rows": summary.result.max_buffered_rows,
-        "media": stats["media"],
+        "run": run,
     }
     args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
     return 0

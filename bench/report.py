@@ -132,11 +132,13 @@ def table(results: dict[str, Any]) -> str:
     )
     lines.append("")
     for kind, sp in results.get("speedup", {}).items():
-        extra = f", Ray start-up {_f(sp.get('startup_w2'), '.1f')} s" if kind == "ray" else ""
+        extra = f"; Ray start-up {_f(sp.get('startup_w2'), '.1f')} s" if kind == "ray" else ""
         lines.append(
-            f"{kind:<5} {sp['scans']} scans: 1 worker {_f(sp['w1'], '.1f')} s, 2 workers {_f(sp['w2'], '.1f')} s "
-            f"-> speed-up {_f(sp['ratio'])}x (scans stage only {_f(sp.get('ratio_scans_stage'))}x; "
-            f"peak MB {_mb(sp.get('peak_w1'))} / {_mb(sp.get('peak_w2'))}){extra}"
+            f"{kind:<5} {sp['scans']} scans, best of {len(sp['all_w2'])}: 1 worker {_f(sp['w1'], '.1f')} s "
+            f"({_f(sp.get('cpu_w1'), '.0f')} s CPU), 2 workers {_f(sp['w2'], '.1f')} s "
+            f"({_f(sp.get('cpu_w2'), '.0f')} s "
+            f"CPU) -> speed-up {_f(sp['ratio'])}x (scans stage {_f(sp.get('ratio_scans_stage'))}x; peak MB "
+            f"{_mb(sp.get('peak_w1'))} / {_mb(sp.get('peak_w2'))}{extra})"
         )
     cached = results.get("cached_rebuild")
     if cached:

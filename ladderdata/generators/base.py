@@ -43,7 +43,7 @@ from ladderdata.records import (
 )
 from ladderdata.writers.layout import image_relpath
 
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "1.1"
 """Bumped whenever a rule or template change alters generated samples."""
 
 # refusal reasons decided by candidate selection (answer rules have theirs in rules.py)

@@ -67,6 +67,30 @@ class SceneIndex:
             and (s.allow_truncated or not vis.truncated)
         )
 
+    def candidate_visible(self, frame_pos: int, instance_id: int) -> bool:
+        """Single-image relative-distance candidate rule: the `candidate_*` thresholds (looser than
+        `well_visible`, which the primary and every other single-image object must meet)."""
+        vis = self.visibility[frame_pos].get(instance_id)
+        s = self.settings
+        return (
+            vis is not None
+            and vis.bbox_2d is not None
+            and vis.visible_points > 0
+            and vis.visibility >= s.candidate_min_visibility
+            and vis.area_frac >= s.candidate_min_bbox_area_frac
+            and (s.candidate_allow_truncated or not vis.truncated)
+        )
+
+    def in_image(self, frame_pos: int, instance_id: int) -> bool:
+        """Whether any depth-tested point of the object lands in the frame (however little)."""
+        vis = self.visibility[frame_pos].get(instance_id)
+        return vis is not None and vis.visible_points > 0
+
+    def sole_instance_in_image(self, frame_pos: int, label: str) -> ObjectRecord | None:
+        """The one instance of a category the frame shows; None when it shows none or several."""
+        seen = [o for o in self.instances[label] if self.in_image(frame_pos, o.instance_id)]
+        return seen[0] if len(seen) == 1 else None
+
     def shown(self, frame_pos: int, instance_id: int) -> bool:
         """Multi-view / video rule: the object can be seen in this view."""
         vis = self.visibility[frame_pos].get(instance_id)

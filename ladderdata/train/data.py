@@ -4,7 +4,8 @@ Every example has the same columns, so one collator serves all SFT stages:
 - `prompt`: chat messages; user content is media placeholders (`{"type": "image"}` per image, or one
   `{"type": "video"}` for a frame-list video) followed by the text block;
 - `completion`: the assistant turn (SFT targets; empty for GRPO/eval);
-- `images` / `videos`: absolute media paths (decoded to PIL by `datasets` when read);
+- `images` / `videos`: absolute media paths, opened as PIL images (already at the model's grid size)
+  when the dataset is read (`to_dataset`);
 - `answer`, `metric` (`mcq`, `mra`, `iou`), `question_type`, `data_type`, `question_id`, `scene_id`.
 
 Stage 1 (grounding): the stage-1 prompt; target = the answer boxes rescaled from the stored image to the

@@ -108,6 +108,10 @@ def run_grpo(
     started = time.perf_counter()
     out_dir = Path(out_dir)
     processor = load_processor(model_path, recipe.pixels)
+    # TRL left-pads prompt ids itself and re-runs the processor for the multimodal fields (mm token
+    # types, grids) with the tokenizer's default side; both must be left or they misalign.
+    processor.tokenizer.padding_side = "left"
+    processor.tokenizer.truncation_side = "left"
     args = GRPOConfig(
         **common_args(recipe, settings, out_dir),
         num_generations=settings.num_generations,

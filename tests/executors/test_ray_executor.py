@@ -12,6 +12,8 @@ from ladderdata.errors import LadderDataError, SourceError
 from ladderdata.executors import EXECUTORS
 from ladderdata.executors.ray import RayExecutor
 
+pytestmark = pytest.mark.slow  # a Ray runtime takes 5-25 s to start on a busy 2-core machine
+
 
 def raise_source_error(path: str) -> None:
     """A task function failing the way an adapter does under --strict."""

@@ -30,6 +30,8 @@ def test_defaults_from_question_rules():
     assert s.min_absolute_distance_m == 0.2
     assert (s.video_num_frames, s.video_fps, s.multi_view_views) == (16, 24.0, 8)
     assert (s.min_visibility, s.min_bbox_area_frac) == (0.3, 0.01)
+    assert (s.candidate_min_visibility, s.candidate_min_bbox_area_frac) == (0.3, 0.01)
+    assert s.candidate_allow_truncated and s.multi_instance_candidates and not s.allow_truncated
     assert {"wall", "floor", "ceiling", "otherstructure", "otherfurniture", "otherprop"} <= set(
         s.excluded_categories
     )

@@ -8,6 +8,7 @@ import pytest
 
 from ladderdata.generators import GenerationSettings
 from ladderdata.generators.letters import parse_options
+from ladderdata.generators.localization import LocalizationGenerator
 from ladderdata.generators.single_image import SingleImageGenerator
 from ladderdata.records import DataType, Family, QuestionType
 from ladderdata.validators.answers import recheck
@@ -105,10 +106,11 @@ def test_one_question_per_object_set_and_image(chair_radiator):
     assert gen.counts[("relative direction", "duplicate")] == 1
 
 
-def test_too_few_unique_objects_for_relative_distance(chair_radiator):
+def test_too_few_categories_for_relative_distance(chair_radiator):
+    # chair and radiator (the wall is excluded): two categories, relative distance needs five
     gen = SingleImageGenerator()
     assert _of(gen.generate(chair_radiator, seed=0), QT.relative_distance) == []
-    assert gen.counts[("relative distance", "too_few_unique_objects")] == 1
+    assert gen.counts[("relative distance", "too_few_categories")] == 1
 
 
 def test_truncated_and_poorly_visible_objects_are_not_asked(chair_radiator):
@@ -193,3 +195,100 @@ def test_letters_balanced_within_a_scene():
     samples = _of(gen.generate(_line_scene(20.0), 0), QT.relative_direction)
     letters = [s.answer for s in samples if s.subtype == "camera"]
     assert letters == ["A", "B", "C", "D", "A", "B", "C", "D"][: len(letters)]
+
+
+# --- relative distance: candidate visibility and multi-instance candidates ------------------------
+#
+# 0.2 m cubes on the line y = 5 (box distance = |dx| - 0.2). The bed is the only object shown whole in
+# frame 10, so it is the only possible primary; the other objects touch the image border (truncated),
+# which candidates may and the primary may not. The chair has two instances: chair 5 near the bed and
+# chair 6 far from it. By hand, from the bed: chair 5 0.6 - 0.2 = 0.4, chair 6 4.0 - 0.2 = 3.8,
+# desk 0.8, lamp 1.8, sofa 2.8 -> the closest category is the chair (0.4, 0.4 m ahead of the desk).
+BED_LINE = {
+    1: ("bed", 0.0),
+    2: ("desk", 1.0),
+    3: ("lamp", 2.0),
+    4: ("sofa", 3.0),
+    5: ("chair", -0.6),
+    6: ("chair", 4.0),
+}
+BED_DISTANCES = {"chair": 0.4, "desk": 0.8, "lamp": 1.8, "sofa": 2.8}
+BOXES = {1: (500, 400, 700, 600), 2: (800, 400, 1000, 600), 3: (1000, 100, 1296, 300), 4: (0, 700, 200, 968)}
+BOXES |= {5: (300, 400, 480, 600), 6: (100, 100, 300, 300)}
+
+
+def _bed_scene(shown=(1, 2, 3, 4, 5), truncated=(2, 3, 4, 5, 6), x=None, boxes=None):
+    """Frame 10 shows the instances in `shown` (visibility 0.8, the boxes above)."""
+    x = {**{i: pos for i, (_, pos) in BED_LINE.items()}, **(x or {})}
+    boxes = {**BOXES, **(boxes or {})}
+    objs = [make_object(i, lab, (x[i], 5.0, 0.5), (0.2, 0.2, 0.2)) for i, (lab, _) in BED_LINE.items()]
+    vis = [make_vis(i, 0.8, bbox=boxes[i], truncated=i in truncated) for i in shown]
+    return make_scene(objs, [make_frame(10, vis)], area=20.0)
+
+
+def test_relative_distance_truncated_and_multi_instance_candidates():
+    scene = _bed_scene()
+    (s,) = _of(SingleImageGenerator(PUBLISHED).generate(scene, seed=0), QT.relative_distance)
+    assert s.frame_ids == [10]
+    m = re.fullmatch(
+        r"Measuring from the closest point of each object, which of these objects \((.+)\) is the closest "
+        r"to the bed\? If there are multiple instances of an object category, measure to the closest\.",
+        s.question,
+    )
+    assert m, s.question
+    choices = m.group(1).split(", ")
+    assert sorted(choices) == ["chair", "desk", "lamp", "sofa"] == sorted(parse_options(s.options))
+    assert _answer_text(s) == "chair"
+    assert s.reference["distances_m"] == pytest.approx(BED_DISTANCES)
+    assert s.reference["instance_counts"] == {"chair": 2, "desk": 1, "lamp": 1, "sofa": 1}
+    # mention order: the choices, then the primary; the chair is instance 5, the one in the image
+    ids = {"bed": 1, "desk": 2, "lamp": 3, "sofa": 4, "chair": 5}
+    assert s.reference["objects"] == [{"instance_id": ids[c], "label": c} for c in [*choices, "bed"]]
+    assert recheck(s) is None
+    # the grounding row boxes the one chair the image shows
+    (row,) = LocalizationGenerator(PUBLISHED).ground(scene, [s], seed=0)
+    assert row.linked_sample_id == s.sample_id
+    assert [(a.label, a.bbox_2d) for a in row.answer] == [(c, list(BOXES[ids[c]])) for c in [*choices, "bed"]]
+
+
+@pytest.mark.parametrize(
+    ("scene_kwargs", "settings"),
+    [
+        # the far chair shows in the image too: "the chair" would be ambiguous in it
+        ({"shown": (1, 2, 3, 4, 5, 6)}, {}),
+        # only the far chair shows: the answer measures to the near one, which the image does not show
+        # (measuring to the shown one would make the desk the answer)
+        ({"shown": (1, 2, 3, 4, 6)}, {}),
+        ({}, {"multi_instance_candidates": False}),
+        # candidates must meet the primary's truncation rule when told so
+        ({}, {"candidate_allow_truncated": False}),
+        # the primary never may be truncated: with the bed cut by the border nothing can be primary
+        ({"truncated": (1, 2, 3, 4, 5, 6)}, {}),
+        # a candidate below the candidate box area (50 x 50 px = 0.2 % of the image)
+        ({"boxes": {5: (300, 400, 350, 450)}}, {}),
+    ],
+)
+def test_relative_distance_candidate_refusals(scene_kwargs, settings):
+    gen = SingleImageGenerator(GenerationSettings(**settings))
+    assert _of(gen.generate(_bed_scene(**scene_kwargs), seed=0), QT.relative_distance) == []
+    assert gen.counts[("relative distance", "no_frame_with_all_visible")] == 1
+
+
+def test_relative_distance_candidate_area_is_its_own_setting():
+    scene = _bed_scene(boxes={5: (300, 400, 350, 450)})  # the chair's box covers 0.2 % of the image
+    (s,) = _of(
+        SingleImageGenerator(GenerationSettings(candidate_min_bbox_area_frac=0.001)).generate(scene, 0),
+        QT.relative_distance,
+    )
+    assert _answer_text(s) == "chair"
+
+
+def test_relative_distance_multi_instance_keeps_the_margins():
+    # the near chair at x = -0.9: 0.7 m from the bed, 10 cm from the desk's 0.8 -> refused (15 cm rule)
+    gen = SingleImageGenerator()
+    assert _of(gen.generate(_bed_scene(x={5: -0.9}), seed=0), QT.relative_distance) == []
+    assert gen.counts[("relative distance", "margin_too_small")] == 1
+    # at x = -0.3 it is 0.1 m from the bed: under the 0.15 m closest rule
+    gen = SingleImageGenerator()
+    assert _of(gen.generate(_bed_scene(x={5: -0.3}), seed=0), QT.relative_distance) == []
+    assert gen.counts[("relative distance", "closest_too_near")] == 1

@@ -11,6 +11,7 @@ two cold-start rows for the train scan and passes them with --coldstart.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -86,9 +87,8 @@ def chained_run(
         "manifests/train/cpu-smoke.yaml",
         "tests/train/test_stages.py",
     )
-    key += "-" + str(
-        abs(hash((str(sample_build), (sample_build / "meta" / "manifest.json").stat().st_mtime_ns)))
-    )
+    stamp = f"{sample_build}:{(sample_build / 'meta' / 'manifest.json').stat().st_mtime_ns}"
+    key += "-" + hashlib.sha256(stamp.encode()).hexdigest()[:8]  # a rebuilt sample means a new run
 
     def make(work: Path) -> None:
         work.mkdir(parents=True)

@@ -31,7 +31,10 @@ def hub_env(fake_hub: FakeHub, tmp_path: Path) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("HF_", "HUGGING_FACE_", "HUGGINGFACE_")) and k != "COLUMNS"
+        if not k.startswith(("HF_", "HUGGING_FACE_", "HUGGINGFACE_"))
+        # huggingface_hub also reads TRANSFORMERS_OFFLINE as "offline", which the trainer tests set
+        # process-wide; a push must never inherit it.
+        and k not in ("COLUMNS", "TRANSFORMERS_OFFLINE")
     }
     env.update(
         HF_ENDPOINT=fake_hub.url,

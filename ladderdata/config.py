@@ -199,6 +199,17 @@ class BalanceConfig(_Strict):
     letter_tolerance: float = Field(default=0.03, ge=0.0, lt=1.0)
 
 
+class AuditConfig(_Strict):
+    """Thresholds `ladderdata audit --fail-on-skew` checks besides the balance rules (ours, not the paper's)."""
+
+    max_scan_share: float = Field(
+        default=0.05, gt=0.0, le=1.0, description="largest share of one scan in a family"
+    )
+    blind_margin: float = Field(
+        default=0.10, ge=0.0, le=1.0, description="how far a text-only baseline may beat chance per type"
+    )
+
+
 class OutputConfig(_Strict):
     """Shard layout of the Parquet output."""
 
@@ -218,6 +229,7 @@ class BuildConfig(_Strict):
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     media: MediaConfig = Field(default_factory=MediaConfig)
     balance: BalanceConfig = Field(default_factory=BalanceConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     exclusions: list[Path] = Field(
         default_factory=lambda: list(DEFAULT_EXCLUSIONS),

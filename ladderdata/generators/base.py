@@ -259,3 +259,25 @@ class Generator:
 def object_ref(obj: Any) -> dict[str, Any]:
     """Reference entry naming one object."""
     return {"instance_id": int(obj.instance_id), "label": obj.label}
+
+
+def object_size_reference(obj: Any, decimals: int) -> dict[str, Any]:
+    """Reference values of an object-size answer (what `validators.answers.recheck` reads back)."""
+    return {
+        "objects": [object_ref(obj)],
+        "size_m": [float(x) for x in obj.box.size],
+        "longest_side_m": obj.box.longest_side,
+        "decimals": decimals,
+    }
+
+
+def absolute_distance_reference(
+    a: Any, b: Any, distance: float, min_distance: float, decimals: int
+) -> dict[str, Any]:
+    """Reference values of an absolute-distance answer (what `validators.answers.recheck` reads back)."""
+    return {
+        "objects": [object_ref(a), object_ref(b)],
+        "distance_m": distance,
+        "min_distance_m": min_distance,
+        "decimals": decimals,
+    }

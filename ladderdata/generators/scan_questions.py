@@ -20,7 +20,9 @@ from ladderdata.generators.base import (
     Candidate,
     Generator,
     Run,
+    absolute_distance_reference,
     object_ref,
+    object_size_reference,
 )
 from ladderdata.generators.combos import seeded_combinations
 from ladderdata.generators.measures import box_corners, floor_xy
@@ -179,12 +181,7 @@ class ScanQuestionGenerator(Generator):
     def _object_size(self, run: Run, rng: random.Random, labels: tuple[str, ...]) -> QASample | str:
         obj = run.index.unique[labels[0]]
         decision = rules.object_size_answer(obj.box.longest_side, self.settings.size_decimals)
-        reference = {
-            "objects": [object_ref(obj)],
-            "size_m": [float(x) for x in obj.box.size],
-            "longest_side_m": obj.box.longest_side,
-            "decimals": self.settings.size_decimals,
-        }
+        reference = object_size_reference(obj, self.settings.size_decimals)
         return self._finish(
             run,
             QT.object_size,
@@ -204,12 +201,7 @@ class ScanQuestionGenerator(Generator):
         decision = rules.absolute_distance_answer(distance, s.min_absolute_distance_m, decimals)
         if not decision.ok:
             return decision.reason
-        reference = {
-            "objects": [object_ref(a), object_ref(b)],
-            "distance_m": distance,
-            "min_distance_m": s.min_absolute_distance_m,
-            "decimals": decimals,
-        }
+        reference = absolute_distance_reference(a, b, distance, s.min_absolute_distance_m, decimals)
         return self._finish(
             run,
             QT.absolute_distance,

@@ -33,7 +33,9 @@ from ladderdata.generators.base import (
     Candidate,
     Generator,
     Run,
+    absolute_distance_reference,
     object_ref,
+    object_size_reference,
 )
 from ladderdata.generators.combos import seeded_combinations
 from ladderdata.generators.measures import camera_extents
@@ -201,12 +203,7 @@ class SingleImageGenerator(Generator):
         if not self.claim(run, [obj.label], [frame]):
             return DUPLICATE
         question, template_id = self.render(qt, rng, object=obj.label)
-        reference = {
-            "objects": [object_ref(obj)],
-            "size_m": [float(x) for x in obj.box.size],
-            "longest_side_m": obj.box.longest_side,
-            "decimals": self.settings.size_decimals,
-        }
+        reference = object_size_reference(obj, self.settings.size_decimals)
         return self.make_sample(
             run,
             qt,
@@ -232,12 +229,7 @@ class SingleImageGenerator(Generator):
         if not self.claim(run, [a.label, b.label], [frame]):
             return DUPLICATE
         question, template_id = self.render(qt, rng, object_a=a.label, object_b=b.label)
-        reference = {
-            "objects": [object_ref(a), object_ref(b)],
-            "distance_m": distance,
-            "min_distance_m": s.min_absolute_distance_m,
-            "decimals": decimals,
-        }
+        reference = absolute_distance_reference(a, b, distance, s.min_absolute_distance_m, decimals)
         return self.make_sample(
             run,
             qt,

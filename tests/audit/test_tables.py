@@ -18,7 +18,7 @@ from ladderdata.audit.tables import (
     stats_tables,
 )
 from ladderdata.audit.thresholds import resolve_thresholds
-from ladderdata.config import BalanceConfig, FamiliesConfig
+from ladderdata.config import AuditConfig, BalanceConfig, FamiliesConfig
 
 
 def _mcq(answer: str, options: list[str], qt: str = "relative direction", scan: str = "s0") -> dict:
@@ -168,6 +168,13 @@ def test_manifest_quotas_and_thresholds_from_the_config_models():
     assert th["max_numeric_value_share"].value == 0.2
     assert th["max_scan_share"].source == "default" and th["max_scan_share"].value == 0.05
     assert th["blind_margin"].source == "default" and th["blind_margin"].value == 0.10
+
+
+def test_audit_thresholds_come_from_the_manifest_audit_block():
+    audit = AuditConfig(max_scan_share=0.4, blind_margin=0.2).model_dump(mode="json")
+    th = resolve_thresholds({"config": {"audit": audit}})
+    assert (th["max_scan_share"].value, th["max_scan_share"].source) == (0.4, "manifest:audit.max_scan_share")
+    assert (th["blind_margin"].value, th["blind_margin"].source) == (0.2, "manifest:audit.blind_margin")
 
 
 def test_count_table_lists_unfilled_quotas():

@@ -7,6 +7,8 @@ source name (`sample`) and licence flag (freely redistributable) differ.
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +47,28 @@ class SampleSource(ScanNetSource):
         from ladderdata.sources.synthetic import ensure_sample, is_sample
 
         if self._default_root or not is_sample(self.root):
-            ensure_sample(self.root)
+            ensure_sample(self.root, progress=_stderr_progress(self.root))
         self._ensured = True
+
+
+def _stderr_progress(root: Path):
+    """A progress callback that says, on stderr, what the first (minutes-long) generation is doing.
+
+    Without it `ladderdata build` on a fresh checkout would sit silent while the sample renders.
+    """
+    started = time.perf_counter()
+
+    def report(scan_id: str, done: int, total: int) -> None:
+        if done == 1:
+            print(
+                f"rendering the bundled sample into {root} (first run only): {scan_id} ...", file=sys.stderr
+            )
+        elif done == total:
+            print(
+                f"  {scan_id}: {total} frames, {time.perf_counter() - started:.0f} s so far", file=sys.stderr
+            )
+
+    return report
 
     def scan_ids(self) -> list[str]:
         """Scan ids of the sample (generating it first when missing)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from itertools import islice
 from typing import TypeVar
 
 from ladderdata.executors.base import Executor
@@ -47,12 +48,7 @@ class LocalExecutor(Executor):
         limit = 2 * self.workers
         try:
             while True:
-                while len(pending) < limit:
-                    try:
-                        task = next(it)
-                    except StopIteration:
-                        break
-                    pending.add(pool.submit(fn, task))
+                pending.update(pool.submit(fn, task) for task in islice(it, limit - len(pending)))
                 if not pending:
                     return
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)

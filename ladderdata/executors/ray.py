@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Any, TypeVar
 
 from ladderdata.errors import ConfigError, LadderDataError
@@ -143,11 +144,7 @@ class RayExecutor(Executor):
         limit = 2 * self.workers
         try:
             while True:
-                while len(pending) < limit:
-                    try:
-                        task = next(it)
-                    except StopIteration:
-                        break
+                for task in islice(it, limit - len(pending)):
                     ref = remote.remote(fn, task)
                     task_of[ref] = task
                     pending.append(ref)

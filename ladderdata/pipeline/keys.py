@@ -4,14 +4,17 @@
   aggregation, scene meta, poses, intrinsics) plus the names and sizes of its colour/depth frames and
   video (hashing every JPEG of a ScanNet scan would cost more than loading it). An adapter that knows
   better provides `checksum(scan_id)` and is used instead.
-- `scene_key`: checksum + adapter settings + code version; a cached `scenes/<scan>.json` is reused only
-  when its stored key matches.
+- `scene_key`: checksum + adapter settings + code version + a fingerprint of the code that makes scene
+  records (geometry, adapters, records); a cached `scenes/<scan>.json` is reused only when its stored
+  key matches, so a fix in the geometry never serves stale records.
 - `generation_key`: everything a scan's spool depends on apart from the raw data (source settings,
-  generation settings, families, seed, versions); a done marker counts only when its key matches.
+  generation settings, families, seed, versions, the generators' code and the templates); a done
+  marker counts only when its key matches.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -20,8 +23,41 @@ from typing import Any
 from ladderdata import __version__
 from ladderdata.sources.base import Source
 
-KEY_VERSION = "1"
+KEY_VERSION = "2"
 """Bumped when the meaning of a key changes (invalidates every cache)."""
+
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+SCENE_CODE = ("geometry", "sources", "records.py")
+"""Package paths whose code shapes a scene record (the sample generator, `sources/synthetic*`, is not:
+the sample's files are covered by the raw-data checksum)."""
+GENERATION_CODE = ("generators", "records.py")
+"""Package paths whose code shapes a scan's generated samples (templates are hashed separately)."""
+
+
+@functools.cache
+def code_fingerprint(parts: tuple[str, ...]) -> str:
+    """sha256 of the `.py` files under `parts` (folders or files relative to the package)."""
+    files: list[Path] = []
+    for part in parts:
+        path = _PACKAGE / part
+        files.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    h = hashlib.sha256()
+    for path in files:
+        if path.name.startswith("synthetic"):
+            continue
+        h.update(path.relative_to(_PACKAGE).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def tree_digest(folder: Path) -> str:
+    """sha256 over the relative paths and contents of every file below `folder`."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode())
+        h.update(file_digest(path).encode())
+    return h.hexdigest()
 
 
 def digest(obj: Any) -> str:
@@ -97,7 +133,9 @@ def source_settings(source_cfg: dict[str, Any]) -> dict[str, Any]:
 
 def scene_key(checksum: str, source_cfg: dict[str, Any]) -> str:
     """Key of a cached scene record."""
-    return digest([KEY_VERSION, __version__, checksum, source_settings(source_cfg)])
+    return digest(
+        [KEY_VERSION, __version__, code_fingerprint(SCENE_CODE), checksum, source_settings(source_cfg)]
+    )
 
 
 def generation_key(
@@ -107,6 +145,7 @@ def generation_key(
     families: list[str],
     seed: int,
     generator_version: str,
+    templates: str = "",
 ) -> str:
     """Key of a scan's spool (raw data excluded: a resumed build trusts its finished scans)."""
     return digest(
@@ -114,6 +153,8 @@ def generation_key(
             KEY_VERSION,
             __version__,
             generator_version,
+            code_fingerprint(GENERATION_CODE),
+            templates,
             source_settings(source_cfg),
             generation,
             sorted(families),

@@ -121,6 +121,7 @@ def make_tasks(
     generation = config.generation.model_dump(mode="json")
     fams = tuple(f.value for f in families)
     per_source: dict[str, tuple[dict[str, Any], str]] = {}
+    templates = keys.tree_digest(config.generation.resolved_templates_dir())
     for src in config.sources:
         src_dict = src.model_dump(mode="json")
         gkey = keys.generation_key(
@@ -129,6 +130,7 @@ def make_tasks(
             families=list(fams),
             seed=config.seed,
             generator_version=GENERATOR_VERSION,
+            templates=templates,
         )
         per_source[src.name] = (src_dict, gkey)
     tasks = []

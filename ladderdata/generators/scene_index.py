@@ -57,28 +57,36 @@ class SceneIndex:
 
     def well_visible(self, frame_pos: int, instance_id: int) -> bool:
         """Single-image rule: visibility, 2D box area and truncation within the settings."""
-        vis = self.visibility[frame_pos].get(instance_id)
         s = self.settings
-        return (
-            vis is not None
-            and vis.bbox_2d is not None
-            and vis.visibility >= s.min_visibility
-            and vis.area_frac >= s.min_bbox_area_frac
-            and (s.allow_truncated or not vis.truncated)
-        )
+        return self._meets(frame_pos, instance_id, s.min_visibility, s.min_bbox_area_frac, s.allow_truncated)
 
     def candidate_visible(self, frame_pos: int, instance_id: int) -> bool:
         """Single-image relative-distance candidate rule: the `candidate_*` thresholds (looser than
         `well_visible`, which the primary and every other single-image object must meet)."""
-        vis = self.visibility[frame_pos].get(instance_id)
         s = self.settings
+        return self.in_image(frame_pos, instance_id) and self._meets(
+            frame_pos,
+            instance_id,
+            s.candidate_min_visibility,
+            s.candidate_min_bbox_area_frac,
+            s.candidate_allow_truncated,
+        )
+
+    def _meets(
+        self,
+        frame_pos: int,
+        instance_id: int,
+        min_visibility: float,
+        min_area_frac: float,
+        truncated_ok: bool,
+    ) -> bool:
+        vis = self.visibility[frame_pos].get(instance_id)
         return (
             vis is not None
             and vis.bbox_2d is not None
-            and vis.visible_points > 0
-            and vis.visibility >= s.candidate_min_visibility
-            and vis.area_frac >= s.candidate_min_bbox_area_frac
-            and (s.candidate_allow_truncated or not vis.truncated)
+            and vis.visibility >= min_visibility
+            and vis.area_frac >= min_area_frac
+            and (truncated_ok or not vis.truncated)
         )
 
     def in_image(self, frame_pos: int, instance_id: int) -> bool:

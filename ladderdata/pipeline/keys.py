@@ -145,7 +145,7 @@ def generation_key(
     families: list[str],
     seed: int,
     generator_version: str,
-    templates: str = "",
+    templates: str,
 ) -> str:
     """Key of a scan's spool (raw data excluded: a resumed build trusts its finished scans)."""
     return digest(

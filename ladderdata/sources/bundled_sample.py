@@ -50,6 +50,16 @@ class SampleSource(ScanNetSource):
             ensure_sample(self.root, progress=_stderr_progress(self.root))
         self._ensured = True
 
+    def scan_ids(self) -> list[str]:
+        """Scan ids of the sample (generating it first when missing)."""
+        self._ensure()
+        return super().scan_ids()
+
+    def load(self, scan_id: str) -> SceneRecord:
+        """One sample scan (generating the sample first when missing)."""
+        self._ensure()
+        return super().load(scan_id)
+
 
 def _stderr_progress(root: Path):
     """A progress callback that says, on stderr, what the first (minutes-long) generation is doing.
@@ -69,13 +79,3 @@ def _stderr_progress(root: Path):
             )
 
     return report
-
-    def scan_ids(self) -> list[str]:
-        """Scan ids of the sample (generating it first when missing)."""
-        self._ensure()
-        return super().scan_ids()
-
-    def load(self, scan_id: str) -> SceneRecord:
-        """One sample scan (generating the sample first when missing)."""
-        self._ensure()
-        return super().load(scan_id)

@@ -182,7 +182,21 @@ def profile(work: Path, manifest: Path) -> Path:
     return report
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None) -> None:
+    """`--help` prints this module's description (every setting is an environment variable); any other
+    argument is a usage error (exit 2), so a typo never starts an hour-long benchmark."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parse_args(argv)
     started = time.perf_counter()
     sizes = _env_sizes()
     frames = int(os.environ.get("BENCH_FRAMES", DEFAULT_FRAMES))

@@ -68,7 +68,11 @@ class SourceConfig(_Strict):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
     kind: Literal["scannet", "sample"]
-    root: Path
+    root: Path | None = Field(
+        default=None,
+        description="folder holding scans/; a `sample` source may leave it out and gets the default sample "
+        "root (raw_sources/sample of the checkout, or $LADDERDATA_SAMPLE_ROOT)",
+    )
     export_root: Path | None = None
     licensed: bool = Field(description="true when the licence forbids redistributing its pixels")
     licence: LicenceConfig
@@ -329,7 +333,17 @@ def _expand(path: Path | str, base: Path, key: str = "path", manifest: Path | st
 def _resolve_paths(cfg: BuildConfig, base: Path, manifest: Path) -> BuildConfig:
     sources = []
     for i, s in enumerate(cfg.sources):
-        update: dict[str, Any] = {"root": _expand(s.root, base, f"sources[{i}].root", manifest)}
+        if s.root is None and s.kind != "sample":
+            raise ConfigError(
+                f"{manifest}: sources[{i}].root: required key is missing; set it to the folder holding scans/"
+            )
+        if s.root is None:
+            from ladderdata.sources.synthetic import default_sample_root
+
+            root = default_sample_root()
+        else:
+            root = _expand(s.root, base, f"sources[{i}].root", manifest)
+        update: dict[str, Any] = {"root": root}
         if s.export_root is not None:
             update["export_root"] = _expand(s.export_root, base, f"sources[{i}].export_root", manifest)
         if s.label_map is not None:

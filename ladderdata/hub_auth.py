@@ -92,9 +92,43 @@ def _describe_http_error(err: Exception) -> tuple[str, str]:
             )
         return f"Hub request failed (HTTP {status}): {detail}", "see the message above"
     detail = f"{type(err).__name__}: {' '.join(str(err).split())}"
+    if _is_unreachable(err):
+        return (
+            f"cannot reach the Hub at {_endpoint()} ({detail})",
+            "check the network connection (and HF_ENDPOINT; unset HF_HUB_OFFLINE), then rerun",
+        )
     if isinstance(err, OSError):  # a local file, not the network (httpx errors are not OSErrors)
         return f"local file error ({detail})", "make sure nothing is still writing the build, then rerun"
     return detail, "check HF_ENDPOINT and the network"
+
+
+def _endpoint() -> str:
+    from huggingface_hub import constants
+
+    return constants.ENDPOINT
+
+
+def _is_unreachable(err: Exception) -> bool:
+    """True when the error means the Hub could not be contacted (offline, DNS, refused, timed out).
+
+    huggingface_hub reports a failed connection during a download as LocalEntryNotFoundError (a
+    FileNotFoundError: "cannot find the requested files in the local cache"), which is not a local file
+    problem; httpx's connect and timeout errors are checked by name so httpx need not be imported.
+    """
+    from huggingface_hub.errors import LocalEntryNotFoundError, OfflineModeIsEnabled
+
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(
+            current, LocalEntryNotFoundError | OfflineModeIsEnabled | ConnectionError | TimeoutError
+        ):
+            return True
+        if type(current).__name__ in ("ConnectError", "ConnectTimeout", "ReadTimeout", "NetworkError"):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 class TokenGuard:

@@ -30,10 +30,31 @@ class PullResult:
     images_missing: int
 
 
+def check_repo_id(repo_id: str) -> None:
+    """HubError when `repo_id` is not a Hub dataset id (NAMESPACE/NAME), e.g. a local folder."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    local = Path(repo_id).expanduser()
+    if repo_id.startswith(("/", ".", "~")) or local.exists():
+        raise HubError(
+            f"{repo_id}: a local path, not a Hub repo id; `pull` downloads from the Hub: pass "
+            "NAMESPACE/NAME, or use a local build folder directly (e.g. `ladderdata audit "
+            f"{repo_id}`, or copy it)"
+        )
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        raise HubError(
+            f"{repo_id!r} is not a Hub repo id; pass NAMESPACE/NAME, e.g. my-user/spatialladder-sample"
+        ) from None
+
+
 def pull(
     repo_id: str, out: Path, *, revision: str | None = None, token: str | None = None, report: Report = print
 ) -> PullResult:
     """Download `repo_id` (a dataset repo) at `revision` into `out`."""
+    check_repo_id(repo_id)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise HubError.at(out, "exists and is not a folder", "choose another OUT")

@@ -272,6 +272,10 @@ def _push_to_hub(plan: LocalPlan, opts: PushOptions, token: str, report: Report)
         f"plan: {len(todo)} files to upload ({human_bytes(sum(f.size for f in todo))}) in {len(commits)} "
         f"commits; {len(result.already_there)} already on the Hub; {len(stale)} stale remote files to delete"
     )
+    from ladderdata.progress import ProgressLines
+
+    # one line per commit (interval 0): `push: commit 2/5 1.9 GiB -> 3f2a..., files 500/1210, ...`
+    progress = ProgressLines("push", sum(len(b) for b in commits), "files", write=report, interval=0)
     for i, batch in enumerate(commits, 1):
         ops: list = []
         for f in batch:
@@ -300,7 +304,7 @@ def _push_to_hub(plan: LocalPlan, opts: PushOptions, token: str, report: Report)
         result.uploaded.extend(f.relpath for f in batch)
         if last:
             result.deleted.extend(stale)
-        report(f"commit {i}/{len(commits)}: {len(batch)} files, {human_bytes(size)} -> {head[:12]}")
+        progress.update(len(batch), detail=f"commit {i}/{len(commits)} {human_bytes(size)} -> {head[:12]}")
     result.head = head
 
     tag = schema_tag(rev)

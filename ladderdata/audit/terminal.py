@@ -201,11 +201,17 @@ def tables(report: AuditReport) -> list[Table]:
     return out
 
 
-def print_report(report: AuditReport, console: Console) -> None:
-    """Print every table, then the violations (or that none were found)."""
+def print_report(report: AuditReport, console: Console, *, violations_elsewhere: bool = False) -> None:
+    """Print every table, then the violations (or that none were found).
+
+    `violations_elsewhere`: the caller prints the violation lines itself (on stderr, under
+    `--fail-on-skew`), so each is printed once; here only their count is said.
+    """
     for t in tables(report):
         console.print(t)
-    if report.violations:
+    if report.violations and violations_elsewhere:
+        console.print(f"[bold red]{len(report.violations)} threshold violation(s), listed on stderr[/]")
+    elif report.violations:
         console.print(f"[bold red]{len(report.violations)} threshold violation(s):[/]")
         for v in report.violations:
             console.print(f"  [red]{escape(v.line)}[/]", highlight=False)

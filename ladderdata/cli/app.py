@@ -3,6 +3,9 @@
 Each command lives in its own module `ladderdata.cli.<name>` exposing `register(app)`. Heavy imports
 (open3d, torch, ray, matplotlib) happen inside the commands, so `ladderdata --help` stays fast and the
 build never needs the training extra.
+
+Exit codes (README "Exit codes"): 0 done; 1 a check failed (`audit --fail-on-skew`); 2 bad usage (click's
+own usage errors) or bad input (every LadderDataError); 130 / 143 when interrupted (SIGINT / SIGTERM).
 """
 
 from __future__ import annotations
@@ -12,7 +15,15 @@ import sys
 
 import typer
 
+from ladderdata import __version__
+from ladderdata.cli import help_format
 from ladderdata.errors import LadderDataError
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+help_format.install()
 
 app = typer.Typer(
     name="ladderdata",
@@ -33,6 +44,25 @@ COMMAND_MODULES = (
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ladderdata {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_show_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
+) -> None:
+    """Build SpatialLadder-style spatial QA datasets from ScanNet-layout scans, audit, push and train."""
+
+
 def _register_all() -> None:
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"ladderdata.cli.{name}")
@@ -48,7 +78,7 @@ def main() -> None:
         app()
     except LadderDataError as err:
         typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
-        sys.exit(2)
+        sys.exit(EXIT_BAD_INPUT)
 
 
 if __name__ == "__main__":

@@ -17,19 +17,24 @@ def audit(
         show_default=False,
     ),
     html: Path | None = typer.Option(
-        None, "--html", help="write a self-contained HTML report here (plus its <name>_files/ images folder)"
+        None,
+        "--html",
+        metavar="PATH",
+        help="write a self-contained HTML report here (plus its <name>_files/ images folder)",
     ),
     json_path: Path | None = typer.Option(
-        None, "--json", help="write every number of the audit as JSON here"
+        None, "--json", metavar="PATH", help="write every number of the audit as JSON here"
     ),
     fail_on_skew: bool = typer.Option(
         False, "--fail-on-skew", help="exit 1 with one line per violated threshold when any is violated"
     ),
     blind: bool = typer.Option(True, "--blind/--no-blind", help="run the text-only blind baseline"),
     samples_per_type: int = typer.Option(
-        4, "--samples-per-type", min=0, help="gallery rows per question type"
+        4, "--samples-per-type", metavar="N", min=0, help="gallery rows per question type"
     ),
-    seed: int = typer.Option(0, "--seed", min=0, help="seed of the gallery sample and the blind baseline"),
+    seed: int = typer.Option(
+        0, "--seed", metavar="SEED", min=0, help="seed of the gallery sample and the blind baseline"
+    ),
 ) -> None:
     """Audit a build (or the published SpatialLadder-26k JSONL): quotas, letter/label shares, numeric
     answer histograms, per-scan concentration, dropped rows, and how well a blind text-only model does."""
@@ -43,7 +48,7 @@ def audit(
     console = Console()
     if not console.is_terminal:  # piped or captured: wide enough that the tables do not wrap
         console = Console(width=max(console.width, 160))
-    print_report(report, console)
+    print_report(report, console, violations_elsewhere=fail_on_skew)
     if json_path is not None:
         write_json_atomic(json_path, report.to_json())
         console.print(f"wrote {json_path}", highlight=False)

@@ -95,6 +95,42 @@ class RichReporter:
         self.progress.console.print(f"[yellow]{message}[/yellow]", highlight=False)
 
 
+class PlainReporter:
+    """Plain periodic lines per build stage, for a stderr that is not a terminal (CI logs, pipes):
+    `build scans: scans 2/3, 12 s elapsed, about 6 s left` (see `ladderdata.progress`)."""
+
+    UNITS = {"scans": "scans", "validate": "scans", "write": "rows", "media": "images"}
+
+    def __init__(self) -> None:
+        self.lines: dict[str, Any] = {}
+
+    def __enter__(self) -> PlainReporter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def start(self, stage: str, total: int) -> None:
+        from ladderdata.progress import ProgressLines
+
+        label = f"build {RichReporter.LABELS.get(stage, stage)}"
+        self.lines[stage] = ProgressLines(label, total, self.UNITS.get(stage, "items"))
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        if stage in self.lines and n:
+            self.lines[stage].update(n)
+
+    def finish(self, stage: str) -> None:
+        lines = self.lines.pop(stage, None)
+        if lines is not None and lines.done < lines.total:  # the last unit printed its own line
+            lines.update(lines.total - lines.done)
+
+    def note(self, message: str) -> None:
+        import sys
+
+        print(message, file=sys.stderr, flush=True)
+
+
 def print_summary(console: Any, summary: Any, elapsed: float) -> None:
     """The end-of-build tables: rows per family and question type, drops per stage and reason."""
     from rich.table import Table
@@ -165,13 +201,18 @@ def register(app: typer.Typer) -> None:
             None,
             "--manifest",
             "-m",
+            metavar="FILE",
             help="Build recipe (default: manifests/sample.yaml, the bundled sample).",
         ),
         modality: Modality = typer.Option(
             Modality.all, "--modality", help="Build one family only (localization also runs single-image)."
         ),
-        out: Path = typer.Option(None, "--out", "-o", help="Output folder (default: build/<manifest name>)."),
-        workers: int = typer.Option(1, "--workers", "-w", min=1, help="Processes for per-scan work."),
+        out: Path = typer.Option(
+            None, "--out", "-o", metavar="DIR", help="Output folder (default: build/<manifest name>)."
+        ),
+        workers: int = typer.Option(
+            1, "--workers", "-w", metavar="N", min=1, help="Processes for per-scan work."
+        ),
         executor: ExecutorName = typer.Option(
             ExecutorName.local,
             "--executor",
@@ -180,11 +221,12 @@ def register(app: typer.Typer) -> None:
         ray_address: str = typer.Option(
             None,
             "--ray-address",
+            metavar="ADDRESS",
             help="With --executor ray: join a cluster (auto or HOST:PORT), else start a local one.",
         ),
-        seed: int = typer.Option(None, "--seed", min=0, help="Override the manifest's seed."),
+        seed: int = typer.Option(None, "--seed", metavar="SEED", min=0, help="Override the manifest's seed."),
         limit_scans: int = typer.Option(
-            None, "--limit-scans", min=1, help="Only the first N scans (sorted)."
+            None, "--limit-scans", metavar="N", min=1, help="Only the first N scans (sorted)."
         ),
         strict: bool = typer.Option(
             False, "--strict", help="Fail on the first bad scan instead of skipping it."
@@ -239,6 +281,6 @@ def register(app: typer.Typer) -> None:
         if quiet:
             run_build(config, options, reporter=NullReporter(), overrides=overrides)
             return
-        with RichReporter(console) as reporter:
+        with RichReporter(console) if console.is_terminal else PlainReporter() as reporter:
             summary = run_build(config, options, reporter=reporter, overrides=overrides)
         print_summary(Console(), summary, time.perf_counter() - start)

@@ -81,7 +81,9 @@ def generate(
         "--scenes",
         help="build directory (reads its scenes/*.json) or a folder of scene-record JSON files",
     ),
-    out: Path = typer.Option(..., "--out", help="JSONL file to write (one QASample per line)"),
+    out: Path = typer.Option(
+        ..., "--out", metavar="FILE.jsonl", help="JSONL file to write (one QASample per line)"
+    ),
     family: list[str] = typer.Option(
         None,
         "--family",
@@ -90,7 +92,9 @@ def generate(
     question_type: list[str] = typer.Option(
         None, "--type", help="only these question types (repeatable, snake_case, e.g. relative_direction)"
     ),
-    seed: int = typer.Option(0, "--seed", min=0, help="generation seed (same seed -> identical file)"),
+    seed: int = typer.Option(
+        0, "--seed", metavar="SEED", min=0, help="generation seed (same seed -> identical file)"
+    ),
     settings_file: Path | None = typer.Option(
         None, "--settings", help="YAML of GenerationSettings (or a manifest with a `generation:` block)"
     ),

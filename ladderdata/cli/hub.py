@@ -30,13 +30,20 @@ def parse_size(text: str) -> int:
 
 
 def push_command(
-    build_dir: Path = typer.Argument(..., help="Build directory written by `ladderdata build`."),
-    repo_id: str = typer.Argument(..., help="Dataset repo, NAMESPACE/NAME (created if missing)."),
+    build_dir: Path = typer.Argument(
+        ..., metavar="BUILD_DIR", show_default=False, help="Build directory written by `ladderdata build`."
+    ),
+    repo_id: str = typer.Argument(
+        ..., metavar="REPO_ID", show_default=False, help="Dataset repo, NAMESPACE/NAME (created if missing)."
+    ),
     private: bool = typer.Option(False, "--private", help="Create the repo private."),
-    revision: str = typer.Option("main", "--revision", help="Branch to push to (created if missing)."),
+    revision: str = typer.Option(
+        "main", "--revision", metavar="REV", help="Branch to push to (created if missing)."
+    ),
     token: str | None = typer.Option(
         None,
         "--token",
+        metavar="TOKEN",
         help="Hub token. Default: HF_TOKEN, then the `hf auth login` cache. Prefer those: a flag is "
         "visible in the process list.",
         show_default=False,
@@ -47,8 +54,8 @@ def push_command(
     allow_media: bool = typer.Option(
         False, "--allow-media", help="Also upload pixel media of licensed sources (only if you may)."
     ),
-    commit_files: int = typer.Option(250, "--commit-files", help="Most files per commit."),
-    commit_bytes: str = typer.Option("2GiB", "--commit-bytes", help="Most bytes per commit."),
+    commit_files: int = typer.Option(250, "--commit-files", metavar="N", help="Most files per commit."),
+    commit_bytes: str = typer.Option("2GiB", "--commit-bytes", metavar="SIZE", help="Most bytes per commit."),
 ) -> None:
     """Upload a build to a Hugging Face dataset repo: resumable bounded commits, card checked first."""
     from ladderdata.hub_push import PushOptions, push
@@ -73,12 +80,22 @@ def push_command(
 
 
 def pull_command(
-    repo_id: str = typer.Argument(..., help="Dataset repo, NAMESPACE/NAME."),
-    out: Path = typer.Argument(..., help="Folder to download into (new, empty, or an earlier pull)."),
-    revision: str | None = typer.Option(None, "--revision", help="Branch, tag or commit (default main)."),
+    repo_id: str = typer.Argument(
+        ..., metavar="REPO_ID", show_default=False, help="Dataset repo, NAMESPACE/NAME."
+    ),
+    out: Path = typer.Argument(
+        ...,
+        metavar="OUT",
+        show_default=False,
+        help="Folder to download into (new, empty, or an earlier pull).",
+    ),
+    revision: str | None = typer.Option(
+        None, "--revision", metavar="REV", help="Branch, tag or commit (default main)."
+    ),
     token: str | None = typer.Option(
         None,
         "--token",
+        metavar="TOKEN",
         help="Hub token for private repos (default HF_TOKEN / login cache).",
         show_default=False,
     ),
@@ -90,13 +107,16 @@ def pull_command(
 
 
 def materialize_command(
-    build_dir: Path = typer.Argument(..., help="Build or pulled build holding meta/media.json."),
+    build_dir: Path = typer.Argument(
+        ..., metavar="BUILD_DIR", show_default=False, help="Build or pulled build holding meta/media.json."
+    ),
     raw: list[str] = typer.Option(
         ...,
         "--raw",
+        metavar="PATH|SOURCE=PATH",
         help="Raw source root (holding export/ or scans/); SOURCE=PATH for one source; repeatable.",
     ),
-    workers: int = typer.Option(4, "--workers", help="Parallel file copies."),
+    workers: int = typer.Option(4, "--workers", metavar="N", help="Parallel file copies."),
 ) -> None:
     """Rebuild images/ from your raw scans, verified byte for byte against meta/media.json."""
     from ladderdata.hub_materialize import materialize, require_complete

@@ -16,31 +16,39 @@ import typer
 
 def sample(
     out: Path | None = typer.Option(
-        None, "--out", help="sample root to write (default raw_sources/sample in the checkout)"
+        None, "--out", metavar="DIR", help="sample root to write (default raw_sources/sample in the checkout)"
     ),
-    scans: int | None = typer.Option(None, "--scans", help="number of scans (rooms) to generate (default 3)"),
-    seed: int = typer.Option(0, "--seed", help="random seed; the same seed gives byte-identical files"),
+    scans: int | None = typer.Option(
+        None, "--scans", metavar="N", help="number of scans (rooms) to generate (default 3)"
+    ),
+    seed: int = typer.Option(
+        0, "--seed", metavar="SEED", help="random seed; the same seed gives byte-identical files"
+    ),
     frames: int | None = typer.Option(
-        None, "--frames", help="exported frames per scan; every 10th sensor frame is exported (default 150)"
+        None,
+        "--frames",
+        metavar="N",
+        help="exported frames per scan; every 10th sensor frame is exported (default 150)",
     ),
     force: bool = typer.Option(False, "--force", help="regenerate even when an identical sample exists"),
 ) -> None:
     """Write the procedural sample (ScanNet layout, rendered with open3d) to --out."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ladderdata.progress import render_progress
 
     # imported here so `ladderdata --help` does not load the generator's dependencies
     from ladderdata.sources.synthetic import (
-        DEFAULT_FRAMES,
-        DEFAULT_SCANS,
         SampleSpec,
         default_sample_root,
+        default_sample_size,
         generate_sample,
         sample_matches,
     )
 
-    scans = DEFAULT_SCANS if scans is None else scans
-    frames = DEFAULT_FRAMES if frames is None else frames
+    default_scans, default_frames = default_sample_size()
+    scans = default_scans if scans is None else scans
+    frames = default_frames if frames is None else frames
     spec = SampleSpec(scans, frames, seed)
     spec.validate()
     root = (out if out is not None else default_sample_root()).absolute()
@@ -49,24 +57,8 @@ def sample(
         console.print(f"sample is up to date: {root} (use --force to regenerate)")
         return
 
-    err = Console(stderr=True)
-    progress = Progress(
-        TextColumn("[bold]rendering"),
-        TextColumn("{task.fields[scan]}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
     start = time.perf_counter()
-    with progress:
-        task = progress.add_task("render", total=scans * frames, scan="")
-
-        def report(scan_id: str, done: int, total: int) -> None:
-            progress.update(task, advance=1, scan=scan_id)
-
-        generate_sample(root, scans=scans, frames=frames, seed=seed, progress=report)
+    generate_sample(root, scans=scans, frames=frames, seed=seed, progress=render_progress(scans, frames))
     _summary(console, root, time.perf_counter() - start)
 
 

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from ladderdata.errors import ConfigError
+
+
+class SourceKind(StrEnum):
+    """`--source` values (keys of `ladderdata.sources.SOURCES`)."""
+
+    sample = "sample"
+    scannet = "scannet"
+
 
 SCAN_IDS_HELP = "FILE with one scan id per line ('#' comments allowed), or comma-separated ids"
 
@@ -44,34 +55,45 @@ def parse_scan_ids(value: str | None) -> list[str] | None:
 
 
 def scenes(
-    source: str = typer.Option("sample", "--source", help="source kind: sample (bundled) or scannet"),
+    source_kind: SourceKind = typer.Option(
+        SourceKind.sample, "--source", help="source kind: sample (bundled, rendered on first use) or scannet"
+    ),
     root: Path | None = typer.Option(
-        None, "--root", help="source root holding scans/ (default for sample: raw_sources/sample)"
+        None,
+        "--root",
+        metavar="DIR",
+        help="source root holding scans/ (default for sample: raw_sources/sample)",
     ),
     export_root: Path | None = typer.Option(
-        None, "--export-root", help="SensReader export root (default <root>/export, then in-place)"
+        None,
+        "--export-root",
+        metavar="DIR",
+        help="SensReader export root (default <root>/export, then in-place)",
     ),
-    out: Path | None = typer.Option(None, "--out", help="build directory (default build/<source>)"),
-    scan_ids: str | None = typer.Option(None, "--scan-ids", help=SCAN_IDS_HELP),
+    out: Path | None = typer.Option(
+        None, "--out", metavar="DIR", help="build directory (default build/<source>)"
+    ),
+    scan_ids: str | None = typer.Option(None, "--scan-ids", metavar="FILE|IDS", help=SCAN_IDS_HELP),
     frame_stride: int = typer.Option(
-        10, "--frame-stride", min=1, help="keep frames whose index is a multiple of N"
+        10, "--frame-stride", metavar="N", min=1, help="keep frames whose index is a multiple of N"
     ),
     strict: bool = typer.Option(False, "--strict", help="fail on the first bad scan instead of skipping it"),
     label_map: Path | None = typer.Option(
-        None, "--label-map", help="raw label map: ScanNet's labels .tsv or a YAML map (manifests/labels/)"
+        None,
+        "--label-map",
+        metavar="FILE",
+        help="raw label map: ScanNet's labels .tsv or a YAML map (manifests/labels/)",
     ),
-    seed: int = typer.Option(0, "--seed", help="seed of the point and floor samplers"),
+    seed: int = typer.Option(0, "--seed", metavar="SEED", help="seed of the point and floor samplers"),
 ) -> None:
     """Read scans into normalized scene records (3D boxes, aligned poses, 2D boxes, visibility, room)."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ladderdata.io import write_text_atomic
     from ladderdata.sources import SOURCES
     from ladderdata.writers.layout import BuildLayout
 
-    if source not in SOURCES:
-        raise ConfigError(f"--source {source!r} is unknown; choose one of {', '.join(sorted(SOURCES))}")
+    source = source_kind.value
     if root is None and source != "sample":
         raise ConfigError(f"--source {source} needs --root (the folder holding scans/)")
     layout = BuildLayout(out if out is not None else Path("build") / source)
@@ -85,25 +107,19 @@ def scenes(
         seed=seed,
     )
     err = Console(stderr=True)
-    with err.status(f"listing {source} scans (the bundled sample is generated on first use)"):
+    if err.is_terminal:
+        with err.status(f"listing {source} scans (the bundled sample is rendered on first use)"):
+            ids = adapter.scan_ids()
+    else:
         ids = adapter.scan_ids()
 
     stats: Counter[str] = Counter()
     ok: list[str] = []
     start = time.perf_counter()
-    progress = Progress(
-        TextColumn("[bold]scenes"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[scan]}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    with progress:
-        task = progress.add_task("scenes", total=len(ids), scan="")
+    with _scan_progress(err, len(ids)) as advance:
         for result in adapter.iter_results():
-            progress.update(task, advance=1, scan=result.scan_id)
+            frames = result.scene.stats.get("frames_kept", 0) if result.scene is not None else 0
+            advance(result.scan_id, frames)
             target = layout.scene_record(result.scan_id)
             if result.scene is None:
                 target.unlink(missing_ok=True)  # a stale record must not outlive a now-bad scan
@@ -116,6 +132,38 @@ def scenes(
             )
     elapsed = time.perf_counter() - start
     _summary(Console(), source, layout, ok, adapter.skipped, stats, elapsed)
+
+
+@contextmanager
+def _scan_progress(err, total: int) -> Iterator[Callable[[str, int], None]]:
+    """`advance(scan_id, frames_kept)`: a rich bar on a terminal, else plain periodic lines
+    (`scenes: scan 2/3 scene9001_00, frames kept 90, 4 s elapsed, about 2 s left`)."""
+    if not err.is_terminal:
+        from ladderdata.progress import ProgressLines
+
+        lines = ProgressLines("scenes", total, "scans")
+        frames = [0]
+
+        def plain(scan_id: str, kept: int) -> None:
+            frames[0] += kept
+            lines.update(detail=f"{scan_id}, frames kept {frames[0]}")
+
+        yield plain
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("[bold]scenes"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[scan]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("scenes", total=total, scan="")
+        yield lambda scan_id, kept: progress.update(task, advance=1, scan=scan_id)
 
 
 def _summary(

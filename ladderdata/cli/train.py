@@ -7,12 +7,36 @@ commands never need them.
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
 
-STAGE_CHOICES = ("1", "2", "cold_start", "3", "all")
+
+class Stage(StrEnum):
+    """`train --stage` values."""
+
+    stage1 = "1"
+    stage2 = "2"
+    cold_start = "cold_start"
+    stage3 = "3"
+    all = "all"
+
+
+class Split(StrEnum):
+    """`eval --split` values."""
+
+    heldout = "heldout"
+    train = "train"
+    all = "all"
+
+
+class PromptStyle(StrEnum):
+    """`eval --prompt` values."""
+
+    direct = "direct"
+    think = "think"
 
 
 def _recipe(config: Path | None, overrides: dict[str, Any]):
@@ -32,32 +56,45 @@ def register(app: typer.Typer) -> None:
 
     @app.command("train")
     def train(
-        stage: str = typer.Option(..., "--stage", help="1, 2, cold_start, 3, or all (chained)"),
-        build: Path = typer.Option(..., "--build", help="build folder (Parquet shards or spld_*.jsonl)"),
-        out: Path = typer.Option(..., "--out", help="run folder; each stage writes <out>/<stage>/"),
+        stage_choice: Stage = typer.Option(
+            ..., "--stage", show_default=False, help="stage to run; all = 1, 2, cold_start, 3 chained"
+        ),
+        build: Path = typer.Option(
+            ..., "--build", metavar="DIR", help="build folder (Parquet shards or spld_*.jsonl)"
+        ),
+        out: Path = typer.Option(
+            ..., "--out", metavar="DIR", help="run folder; each stage writes <out>/<stage>/"
+        ),
         model: str | None = typer.Option(
-            None, "--model", help="local model folder to start from (default: the recipe's `model`)"
+            None,
+            "--model",
+            metavar="DIR",
+            help="local model folder to start from (default: the recipe's `model`)",
         ),
         config: Path | None = typer.Option(
-            None, "--config", help="recipe YAML, e.g. manifests/train/cpu-smoke.yaml (default: paper recipe)"
+            None,
+            "--config",
+            metavar="FILE",
+            help="recipe YAML, e.g. manifests/train/cpu-smoke.yaml (default: paper recipe)",
         ),
         coldstart: Path | None = typer.Option(
             None,
             "--coldstart",
+            metavar="FILE",
             help="cold-start JSONL (default: <build>/spld_coldstart_data.jsonl if present)",
         ),
         media_root: Path | None = typer.Option(
-            None, "--media-root", help="image folder (default: <build>/images)"
+            None, "--media-root", metavar="DIR", help="image folder (default: <build>/images)"
         ),
-        max_steps: int | None = typer.Option(None, "--max-steps", help="override every stage's max_steps"),
+        max_steps: int | None = typer.Option(
+            None, "--max-steps", metavar="N", help="override every stage's max_steps"
+        ),
     ) -> None:
         """Train Qwen2.5-VL on a build in the paper's stages (SFT 1, SFT 2, cold start, GRPO 3)."""
-        from ladderdata.errors import ConfigError
         from ladderdata.train.model_io import go_offline
 
         go_offline()
-        if stage not in STAGE_CHOICES:
-            raise ConfigError(f"--stage {stage}: expected one of {', '.join(STAGE_CHOICES)}")
+        stage = stage_choice.value
         overrides: dict[str, Any] = {}
         if max_steps is not None:
             for key in ("stage1", "stage2", "cold_start", "stage3"):
@@ -89,35 +126,46 @@ def register(app: typer.Typer) -> None:
 
     @app.command("eval")
     def evaluate(
-        model: Path = typer.Option(..., "--model", help="local model folder (e.g. <run>/stage3)"),
-        build: Path = typer.Option(..., "--build", help="build folder"),
-        split: str = typer.Option("heldout", "--split", help="heldout, train or all"),
-        prompt: str = typer.Option(
-            "direct", "--prompt", help="direct (after stage 2) or think (after stage 3)"
+        model: Path = typer.Option(
+            ..., "--model", metavar="DIR", help="local model folder (e.g. <run>/stage3)"
+        ),
+        build: Path = typer.Option(..., "--build", metavar="DIR", help="build folder"),
+        split: Split = typer.Option(
+            Split.heldout, "--split", help="rows to score (held-out scans by default)"
+        ),
+        prompt: PromptStyle = typer.Option(
+            PromptStyle.direct, "--prompt", help="direct (after stage 2) or think (after stage 3)"
         ),
         out: Path | None = typer.Option(
-            None, "--out", help="folder for eval_report.json + predictions.jsonl"
+            None, "--out", metavar="DIR", help="folder for eval_report.json + predictions.jsonl"
         ),
         config: Path | None = typer.Option(
-            None, "--config", help="recipe YAML (pixel budgets, held-out split)"
+            None, "--config", metavar="FILE", help="recipe YAML (pixel budgets, held-out split)"
         ),
         heldout_fraction: float | None = typer.Option(
-            None, "--heldout-fraction", help="override heldout.fraction"
+            None, "--heldout-fraction", metavar="F", help="override heldout.fraction"
         ),
-        heldout_scans: Path | None = typer.Option(None, "--heldout-scans", help="held-out scan list file"),
+        heldout_scans: Path | None = typer.Option(
+            None, "--heldout-scans", metavar="FILE", help="held-out scan list file"
+        ),
         media_root: Path | None = typer.Option(
-            None, "--media-root", help="image folder (default: <build>/images)"
+            None, "--media-root", metavar="DIR", help="image folder (default: <build>/images)"
         ),
-        limit: int | None = typer.Option(None, "--limit", help="at most N grounding and N spatial rows"),
+        limit: int | None = typer.Option(
+            None, "--limit", metavar="N", help="at most N grounding and N spatial rows"
+        ),
         max_new_tokens: int | None = typer.Option(
-            None, "--max-new-tokens", help="generation budget per answer"
+            None, "--max-new-tokens", metavar="N", help="generation budget per answer"
         ),
-        batch_size: int = typer.Option(1, "--batch-size", min=1, help="prompts generated together"),
+        batch_size: int = typer.Option(
+            1, "--batch-size", metavar="N", min=1, help="prompts generated together"
+        ),
     ) -> None:
         """Score a model on the held-out (scan-disjoint) rows of a build, per question type."""
-        from ladderdata.train.model_io import go_offline
+        from ladderdata.train.model_io import check_model_dir, go_offline
 
         go_offline()
+        check_model_dir(model)  # a missing model is the first thing to fix, before any build or split check
         recipe = _recipe(
             config,
             {
@@ -135,8 +183,8 @@ def register(app: typer.Typer) -> None:
             model,
             BuildInput.open(build, media_root),
             recipe,
-            split=split,
-            style=prompt,
+            split=split.value,
+            style=prompt.value,
             out_dir=out,
             limit=limit,
             max_new_tokens=max_new_tokens,

@@ -8,7 +8,6 @@ source name (`sample`) and licence flag (freely redistributable) differ.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -62,20 +61,27 @@ class SampleSource(ScanNetSource):
 
 
 def _stderr_progress(root: Path):
-    """A progress callback that says, on stderr, what the first (minutes-long) generation is doing.
+    """Progress lines on stderr while the first (minutes-long) generation renders the sample.
 
-    Without it `ladderdata build` on a fresh checkout would sit silent while the sample renders.
+    Without them `ladderdata build` on a fresh checkout would sit silent while the sample renders.
+    Nothing is printed when the sample is already there (the callback is only called while rendering).
     """
-    started = time.perf_counter()
+    from ladderdata.progress import render_progress
+    from ladderdata.sources.synthetic import default_sample_size
+
+    scans, frames = default_sample_size()
+    lines = render_progress(scans, frames, label="rendering sample")
+    started: list[bool] = []
 
     def report(scan_id: str, done: int, total: int) -> None:
-        if done == 1:
+        if not started:
+            started.append(True)
             print(
-                f"rendering the bundled sample into {root} (first run only): {scan_id} ...", file=sys.stderr
+                f"rendering the bundled sample into {root} (first run only: {scans} scans x {frames} "
+                "frames, ray-cast on the CPU, 1-2 minutes on 2 idle cores)",
+                file=sys.stderr,
+                flush=True,
             )
-        elif done == total:
-            print(
-                f"  {scan_id}: {total} frames, {time.perf_counter() - started:.0f} s so far", file=sys.stderr
-            )
+        lines(scan_id, done, total)
 
     return report

@@ -78,6 +78,12 @@ SCAN_ID_BASE = 9000
 DEFAULT_SCANS = 3
 DEFAULT_FRAMES = 150
 """Exported frames per scan in the default sample (1,491 sensor frames, ~50 s of scanning)."""
+ENV_ROOT = "LADDERDATA_SAMPLE_ROOT"
+"""Environment variable that moves the default sample root (e.g. to a disk with room, or a test's temp)."""
+ENV_SCANS = "LADDERDATA_SAMPLE_SCANS"
+"""Environment variable overriding DEFAULT_SCANS for the default sample (e.g. 1 for a quick try)."""
+ENV_FRAMES = "LADDERDATA_SAMPLE_FRAMES"
+"""Environment variable overriding DEFAULT_FRAMES for the default sample."""
 LICENSE_TEXT = """\
 ladderdata procedural sample (raw_sources/sample)
 
@@ -139,7 +145,11 @@ def generator_fingerprint() -> str:
 
 
 def default_sample_root() -> Path:
-    """`<repo>/raw_sources/sample` for a source checkout, else `./raw_sources/sample`."""
+    """`$LADDERDATA_SAMPLE_ROOT` when set, else `<repo>/raw_sources/sample` for a source checkout, else
+    `./raw_sources/sample`."""
+    override = os.environ.get(ENV_ROOT, "").strip()
+    if override:
+        return Path(os.path.expanduser(override)).absolute()
     repo = Path(__file__).resolve().parents[2]
     if (repo / "raw_sources").is_dir() and (repo / "pyproject.toml").is_file():
         return repo / "raw_sources" / "sample"
@@ -384,15 +394,34 @@ def generate_sample(
     return out
 
 
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{name}={raw!r} is not a whole number; unset it or set e.g. {name}={default}"
+        ) from None
+
+
+def default_sample_size() -> tuple[int, int]:
+    """(scans, frames) of the default sample: DEFAULT_SCANS x DEFAULT_FRAMES unless
+    `LADDERDATA_SAMPLE_SCANS` / `LADDERDATA_SAMPLE_FRAMES` say otherwise."""
+    return _env_int(ENV_SCANS, DEFAULT_SCANS), _env_int(ENV_FRAMES, DEFAULT_FRAMES)
+
+
 def ensure_sample(
     root: Path | None = None,
     *,
-    scans: int = DEFAULT_SCANS,
-    frames: int = DEFAULT_FRAMES,
+    scans: int | None = None,
+    frames: int | None = None,
     seed: int = 0,
     progress: Progress | None = None,
 ) -> Path:
-    """Return `root` (default: `default_sample_root()`), generating the sample first when it is missing,
+    """Return `root` (default: `default_sample_root()`; scans and frames default to
+    `default_sample_size()`), generating the sample first when it is missing,
     incomplete, or was made with other parameters or another generator version.
 
     A file lock beside `root` serialises concurrent callers (parallel test workers, builds), so the
@@ -401,6 +430,9 @@ def ensure_sample(
     from filelock import FileLock
 
     root = Path(root if root is not None else default_sample_root()).absolute()
+    default_scans, default_frames = default_sample_size()
+    scans = default_scans if scans is None else scans
+    frames = default_frames if frames is None else frames
     spec = SampleSpec(scans, frames, seed)
     spec.validate()
     if sample_matches(root, spec):

@@ -21,7 +21,7 @@ from ladderdata.io import atomic_open, write_json_atomic
 from ladderdata.train import data, rewards
 from ladderdata.train.build_rows import BuildInput
 from ladderdata.train.collate import render_prompt, vision_inputs
-from ladderdata.train.model_io import apply_threads, load_model, load_processor, use_cpu
+from ladderdata.train.model_io import apply_threads, check_model_dir, load_model, load_processor, use_cpu
 from ladderdata.train.recipe import Recipe
 from ladderdata.train.split import HeldoutSplit
 
@@ -85,6 +85,7 @@ def evaluate(
     """Generate answers for the split's rows, score them and (optionally) write report + predictions."""
     import torch
 
+    check_model_dir(model_path)  # the missing model first: it is the fix the user needs before any split
     chooser = HeldoutSplit(recipe.heldout)
     grounding = chooser.select(build.grounding_rows(), split)
     spatial = chooser.select(build.spatial_rows(), split)
@@ -107,6 +108,10 @@ def evaluate(
     log(f"eval: {len(examples)} {split} rows from {len(set(e['scene_id'] for e in examples))} scans")
 
     scored: list[dict[str, Any]] = []
+    from ladderdata.progress import ProgressLines
+
+    # plain periodic lines through `log`: eval runs for minutes to hours, often with stderr in a log file
+    lines = ProgressLines("eval", len(dataset), "rows", write=log)
     for start in range(0, len(dataset), batch_size):
         batch = [dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]
         texts = [render_prompt(processor, ex["prompt"]) for ex in batch]
@@ -135,6 +140,7 @@ def evaluate(
                     "score": rewards.score(prediction, ex["answer"], ex["metric"]),
                 }
             )
+        lines.update(len(batch))
 
     per_type, macro = _aggregate(scored)
     report = EvalReport(

@@ -210,8 +210,26 @@ class AuditConfig(_Strict):
         default=0.05, gt=0.0, le=1.0, description="largest share of one scan in a family"
     )
     blind_margin: float = Field(
-        default=0.10, ge=0.0, le=1.0, description="how far a text-only baseline may beat chance per type"
+        default=0.10,
+        ge=0.0,
+        le=1.0,
+        description="how far the answer prior may beat chance, and the text model the category prior",
     )
+    blind_margins: dict[str, float] = Field(
+        default_factory=dict,
+        description="per question type (snake_case) margins that replace blind_margin for that type",
+    )
+
+    @field_validator("blind_margins")
+    @classmethod
+    def _margins_known(cls, v: dict[str, float]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for key, margin in v.items():
+            qt = QuestionType.from_slug(str(key))  # ValueError lists the valid names
+            if not 0.0 <= margin <= 1.0:
+                raise ValueError(f"{key}: margin {margin} is not between 0 and 1")
+            out[qt.slug] = margin
+        return out
 
 
 class OutputConfig(_Strict):

@@ -137,18 +137,26 @@ def check_skew(
                         f"{family} {qt}: scan {scan} has {n} rows (manifest cap {cap} per scan and type)",
                     )
                 )
-    margin = thresholds["blind_margin"].value
     for res in blind or []:
         if res.flagged:
+            if res.answer_skew >= res.text_skew:
+                what = (
+                    f"the answer prior (most frequent {'letter' if res.kind == 'mcq' else 'value'}) "
+                    f"scores {res.frequency_prior:.3f} {res.metric} vs chance {res.chance:.3f}"
+                )
+            else:
+                what = (
+                    f"{res.text_model:.3f} {res.metric} vs {max(res.chance, res.category_prior):.3f} for "
+                    f"chance or the named categories alone (world prior {res.category_prior:.3f})"
+                )
             out.append(
                 Violation(
                     "blind_margin",
                     res.question_type,
-                    res.over_chance,
-                    margin,
-                    f"{res.question_type}: a blind text-only baseline scores {res.best:.3f} "
-                    f"{res.metric} vs chance {res.chance:.3f} (+{res.over_chance:.3f} > margin {margin:.3f}, "
-                    f"{res.rows} rows)",
+                    res.skew,
+                    res.margin,
+                    f"{res.question_type}: a blind text-only baseline scores {what} "
+                    f"(+{res.skew:.3f} > margin {res.margin:.3f}, {res.rows} rows, folds {res.folds})",
                 )
             )
     return out

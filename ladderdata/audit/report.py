@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ladderdata.audit.blind import BlindResult, blind_baseline
+from ladderdata.audit.blind import BlindResult, blind_baseline, category_vocabulary
 from ladderdata.audit.checks import Violation, check_skew, per_scan_caps
 from ladderdata.audit.load import AuditInput, load_audit_input
 from ladderdata.audit.tables import (
@@ -31,7 +31,7 @@ from ladderdata.audit.tables import (
     scan_table,
     stats_tables,
 )
-from ladderdata.audit.thresholds import Threshold, resolve_thresholds
+from ladderdata.audit.thresholds import Threshold, blind_margins, resolve_thresholds
 
 
 @dataclass
@@ -135,6 +135,8 @@ def audit_input(
         blind_baseline(
             data.spatial,
             thresholds["blind_margin"].value,
+            margins=blind_margins(data.manifest),
+            categories=category_vocabulary(rows),
             min_rows=blind_min_rows,
             max_rows=blind_max_rows,
             seed=seed,

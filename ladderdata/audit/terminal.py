@@ -166,25 +166,37 @@ def tables(report: AuditReport) -> list[Table]:
 
     if report.blind is not None:
         t = Table(
-            title="Blind baseline (text only, 5-fold cross-validated; numeric chance = training median)"
+            title="Blind baseline (text only, cross-validated on unseen scans): checked = answer prior "
+            "and text beyond the named categories; world = the categories' own prior (information)"
         )
         t.add_column("question type")
         t.add_column("metric")
-        for col in ("rows", "chance", "freq. prior", "text model", "over chance", "flagged"):
+        for col in (
+            "rows",
+            "chance",
+            "answer prior",
+            "category (world) prior",
+            "text model",
+            "checked skew",
+            "margin",
+            "flagged",
+        ):
             t.add_column(col, justify="right")
         t.add_column("note")
         for r in report.blind:
-            over = "-" if r.over_chance != r.over_chance else f"{r.over_chance:+.3f}"
+            skew = "-" if r.skew != r.skew else f"{r.skew:+.3f}"
             t.add_row(
                 r.question_type,
                 "acc" if r.kind == "mcq" else "MRA",
                 str(r.rows),
                 _score(r.chance),
                 _score(r.frequency_prior),
+                _score(r.category_prior),
                 _score(r.text_model),
-                over,
+                skew,
+                _num(r.margin),
                 "YES" if r.flagged else "no",
-                r.note,
+                "; ".join(x for x in (r.folds and f"folds {r.folds}", r.note) if x),
                 style="red" if r.flagged else None,
             )
         out.append(t)

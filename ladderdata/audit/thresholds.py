@@ -5,7 +5,7 @@
 | `letter_tolerance` | 0.03 | each MCQ answer letter's share within +-0.03 of uniform, per question type |
 | `max_numeric_value_share` | 0.20 | no single numeric answer value above 20% of its question type |
 | `max_scan_share` | 0.05 | no scan above 5% of a family's rows |
-| `blind_margin` | 0.10 | a blind (text-only) baseline may beat chance by at most 0.10 (accuracy, or mean relative accuracy for numeric types) |
+| `blind_margin` | 0.10 | the answer prior may beat chance, and the text model the category (world) prior, by at most 0.10 (accuracy, or mean relative accuracy for numeric types); `audit.blind_margins` sets it per question type |
 
 The defaults are those of `reference/question-rules.md` (letters +-3%, value share 20%); the per-scan and
 blind margins are ours. A value in the manifest's resolved config (`config` of meta/manifest.json) wins
@@ -70,3 +70,14 @@ def resolve_thresholds(manifest: dict[str, Any] | None) -> dict[str, Threshold]:
         else:
             out[name] = Threshold(name, found[1], f"manifest:{found[0]}")
     return out
+
+
+def blind_margins(manifest: dict[str, Any] | None) -> dict[str, float]:
+    """Per-type blind margins: `audit.blind_margins` of the resolved manifest (question type -> margin)."""
+    audit = config_root(manifest).get("audit")
+    found = audit.get("blind_margins") if isinstance(audit, dict) else None
+    if not isinstance(found, dict):
+        return {}
+    return {
+        str(k): float(v) for k, v in found.items() if isinstance(v, int | float) and not isinstance(v, bool)
+    }

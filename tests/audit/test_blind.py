@@ -102,3 +102,62 @@ def test_small_types_are_reported_not_flagged():
     (res,) = blind_baseline(_mcq_rows(20, seed=5), margin=0.10, min_rows=30)
     assert res.rows == 20 and res.text_model > 0.5
     assert not res.flagged and "30" in res.note
+
+
+def _with_scans(rows: list[dict], scans: int) -> list[dict]:
+    return [{**r, "scene_id": f"scene{i % scans:04d}_00"} for i, r in enumerate(rows)]
+
+
+def test_world_category_prior_is_reported_not_flagged():
+    # object size read off the category (a sofa is long) in unseen rooms: the world's prior, not a skew
+    rows = _with_scans(_numeric_rows(180, seed=3), scans=9)
+    (res,) = blind_baseline(rows, margin=0.10, categories=SIZES)
+    assert res.folds == "by scan (5)"
+    assert res.world_prior > 0.3  # the categories alone answer most rows within a few percent
+    assert res.text_skew <= 0.10  # the wording adds nothing beyond the categories
+    assert not res.flagged
+
+
+def test_category_determined_direction_is_flagged_even_with_categories():
+    # left/right/front/back has no world prior per category: the chair always "left" is a build skew
+    rows = _with_scans(_mcq_rows(200, seed=1), scans=10)
+    (res,) = blind_baseline(rows, margin=0.10, categories=OBJECTS + REFS)
+    assert res.category_prior == res.chance  # options name no objects: no world prior to credit
+    assert res.text_skew > 0.5 and res.flagged
+
+
+def test_option_letter_prior_is_flagged():
+    rows = _with_scans(_shuffled(_mcq_rows(200, seed=1), seed=2), scans=10)
+    rows = [{**r, "answer": "A" if i % 10 < 7 else r["answer"]} for i, r in enumerate(rows)]
+    (res,) = blind_baseline(rows, margin=0.10)
+    assert res.frequency_prior > 0.6 and res.answer_skew > 0.3 and res.flagged
+
+
+def test_repeats_of_one_scans_objects_do_not_leak_across_folds():
+    # each scan's one object is asked three times (as single-image, multi-view and video rows are); a
+    # blind model that memorises it would look biased under random folds but not on unseen scans
+    rng = random.Random(7)
+    rows = []
+    for scan in range(30):
+        size = f"{rng.uniform(40, 220):.0f}"
+        for k in range(3):
+            rows.append(
+                {
+                    "question_id": 3 * scan + k,
+                    "question": f"What is the longest dimension of the item{scan}?",
+                    "options": None,
+                    "answer": size,
+                    "question_type": "object size",
+                    "data_type": "single_image",
+                    "scene_id": f"scene{scan:04d}_00",
+                }
+            )
+    (res,) = blind_baseline(rows, margin=0.10)
+    assert res.folds == "by scan (5)"
+    assert res.text_model - res.chance < 0.10 and not res.flagged
+
+
+def test_per_type_margin_replaces_the_default():
+    rows = _with_scans(_mcq_rows(200, seed=1), scans=10)
+    (res,) = blind_baseline(rows, margin=0.10, margins={"relative_direction": 0.95})
+    assert res.margin == 0.95 and not res.flagged

@@ -238,6 +238,12 @@ class OutputConfig(_Strict):
     rows_per_shard: int = Field(default=5000, ge=1)
     row_group_size: int = Field(default=500, ge=1)
     compression: Literal["zstd", "snappy", "none"] = "zstd"
+    preview_rows: int = Field(
+        default=200,
+        ge=0,
+        description="rows of the `preview` config (frames embedded; copy builds of redistributable "
+        "sources only); 0 = no preview",
+    )
 
 
 class BuildConfig(_Strict):

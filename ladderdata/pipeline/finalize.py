@@ -40,6 +40,7 @@ from ladderdata.writers.jsonl import DroppedLog, PublishedJsonlWriter
 from ladderdata.writers.layout import BuildLayout
 from ladderdata.writers.media import MediaEntry, write_media
 from ladderdata.writers.parquet import ParquetShardWriter, ShardInfo
+from ladderdata.writers.preview import write_preview
 
 SPOOL_ORDER = (Family.single_image, Family.multi_view, Family.video, Family.localization)
 """Order of pass 2: spatial ids first, then grounding rows that reuse them."""
@@ -374,6 +375,10 @@ class Finalizer:
             layout, policy, entries, source_roots, on_copy=lambda n: self.reporter.advance("media", n)
         )
         self.reporter.finish("media")
+        # the preview embeds pixels, so only where they may be redistributed (and were copied)
+        redistributable = policy == "copy" and not any(s.licensed for s in cfg.sources)
+        layout.preview_shard.unlink(missing_ok=True)
+        preview_rows = write_preview(layout, cfg.output.preview_rows) if redistributable else 0
 
         counts: dict[Family, dict[str, int]] = written["counts"]
         shards: dict[Family, list[ShardInfo]] = written["shards"]
@@ -510,6 +515,7 @@ class Finalizer:
             "scene_cache_reused": reused,
             "images_copied": media["copied"],
             "images_reused": media["reused"],
+            "preview_rows": preview_rows,
         }
         write_json_atomic(layout.last_run, run)
         return FinalizeResult(

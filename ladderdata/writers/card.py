@@ -1,44 +1,149 @@
-"""The build's README.md dataset card, rendered from `templates/dataset_card.md.j2`.
+"""The build's README.md dataset card: YAML header from `huggingface_hub.DatasetCardData`, body from
+`templates/dataset_card.md.j2`.
 
-The YAML front matter's `configs` (grounding, spatial, one per family) let
-`datasets.load_dataset(build_dir, "grounding")` read the shards; it is produced with `yaml.safe_dump`
-so labels and paths are always quoted correctly. The body reports counts per family and question type,
-the source licences and the media policy. No dates: the card is byte-stable.
+The header is what the Hub and `datasets` read: licence (a Hub licence id such as `cc0-1.0` when every
+source has one and may be redistributed, else `other` with `license_name` / `license_link` pointing at
+the scan dataset's terms), `language`, `size_categories`, `task_categories`, `tags`, `configs` (one per
+entry of `writers/configs.py` whose shards exist; `spatial` is the default) and `dataset_info` with the
+features of each config read from its first shard. The body reports counts per family and question type,
+the source licences, the media policy and citations. No dates: the card is byte-stable.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jinja2
-import yaml
 
 from ladderdata import __version__
 from ladderdata.config import FAMILY_ORDER, PROJECT_ROOT, BuildConfig
 from ladderdata.errors import TemplateError
 from ladderdata.records import SCHEMA_VERSION, Family
-from ladderdata.writers.info import dataset_configs
+from ladderdata.writers.configs import config_entries, present_configs
 from ladderdata.writers.layout import BuildLayout
 
 CARD_TEMPLATE = PROJECT_ROOT / "templates" / "dataset_card.md.j2"
 UPSTREAM = "https://huggingface.co/datasets/hongxingli/SpatialLadder-26k"
 """The published dataset whose format the build reproduces."""
-
-
-def front_matter(config: BuildConfig, layout: BuildLayout, families: Sequence[Family]) -> str:
-    """YAML front matter (without the `---` fences)."""
-    licences = sorted({s.licence.name for s in config.sources})
-    data: dict[str, Any] = {
-        "license": "other",
-        "license_name": " + ".join(licences),
-        "pretty_name": config.name,
-        "task_categories": ["visual-question-answering"],
-        "tags": ["spatial-reasoning", "3d", "spatialladder"]
-        + (["scannet"] if any(s.kind == "scannet" for s in config.sources) else []),
-        "configs": dataset_configs(layout, families),
+HUB_LICENCE_IDS = frozenset(
+    {
+        "apache-2.0",
+        "mit",
+        "cc0-1.0",
+        "cc-by-4.0",
+        "cc-by-sa-4.0",
+        "cc-by-nc-4.0",
+        "cc-by-nc-sa-4.0",
+        "cc-by-nc-nd-4.0",
+        "odc-by",
+        "pddl",
+        "odbl",
     }
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+)
+"""Hub licence identifiers a source's `licence.name` may match (case-insensitively)."""
+LINKS = {
+    "SpatialLadder-26k": UPSTREAM,
+    "SpatialLadder paper": "https://arxiv.org/abs/2510.08531",
+    "SpatialLadder code": "https://github.com/ZJU-REAL/SpatialLadder",
+    "VSI-Bench": "https://huggingface.co/datasets/nyu-visionx/VSI-Bench",
+    "ScanNet": "http://www.scan-net.org/",
+}
+CITATIONS = (
+    """@article{li2025spatialladder,
+  title   = {SpatialLadder: Progressive Training for Spatial Reasoning in Vision-Language Models},
+  author  = {Li, Hongxing and Li, Dingming and Wang, Zixuan and Yan, Yuchen and Wu, Hang and Zhang, Wenqi
+             and Shen, Yongliang and Lu, Weiming and Xiao, Jun and Zhuang, Yueting},
+  journal = {arXiv preprint arXiv:2510.08531},
+  year    = {2025}
+}""",
+    """@inproceedings{yang2025thinking,
+  title     = {Thinking in Space: How Multimodal Large Language Models See, Remember, and Recall Spaces},
+  author    = {Yang, Jihan and Yang, Shusheng and Gupta, Anjali W. and Han, Rilyn and Fei-Fei, Li
+               and Xie, Saining},
+  booktitle = {CVPR},
+  year      = {2025}
+}""",
+    """@inproceedings{dai2017scannet,
+  title     = {ScanNet: Richly-annotated 3D Reconstructions of Indoor Scenes},
+  author    = {Dai, Angela and Chang, Angel X. and Savva, Manolis and Halber, Maciej and Funkhouser, Thomas
+               and Nie{\\ss}ner, Matthias},
+  booktitle = {CVPR},
+  year      = {2017}
+}""",
+)
+SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
+
+
+def size_category(rows: int) -> str:
+    """The Hub's `size_categories` bucket of a row count."""
+    for limit, name in SIZE_CATEGORIES:
+        if rows < limit:
+            return name
+    return "1M<n<10M"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "other"
+
+
+def licence_fields(config: BuildConfig) -> dict[str, Any]:
+    """`license` (+ `license_name`, `license_link` for `other`) of the card header."""
+    names = sorted({s.licence.name for s in config.sources})
+    ids = {n.lower() for n in names}
+    redistributable = not any(s.licensed for s in config.sources)
+    if redistributable and len(ids) == 1 and ids <= HUB_LICENCE_IDS:
+        return {"license": next(iter(ids))}
+    fields: dict[str, Any] = {"license": "other", "license_name": "-and-".join(_slug(n) for n in names)}
+    links = sorted({s.licence.url for s in config.sources if s.licence.url})
+    if links:
+        fields["license_link"] = links[0] if len(links) == 1 else " ".join(links)
+    return fields
+
+
+def dataset_infos(layout: BuildLayout) -> Any:
+    """`datasets.DatasetInfosDict` of the configs present: features from each config's first shard,
+    rows and bytes of its shards."""
+    import pyarrow.parquet as pq
+    from datasets import Features, SplitDict, SplitInfo
+    from datasets.info import DatasetInfo, DatasetInfosDict
+
+    infos = {}
+    for spec, globs in present_configs(layout):
+        files = sorted(p for g in globs for p in layout.root.glob(g))
+        features = Features.from_arrow_schema(pq.read_schema(files[0]))
+        rows = sum(pq.read_metadata(f).num_rows for f in files)
+        size = sum(f.stat().st_size for f in files)
+        splits = SplitDict()
+        splits.add(SplitInfo(name="train", num_bytes=size, num_examples=rows))
+        infos[spec.name] = DatasetInfo(
+            description=spec.description, features=features, splits=splits, download_size=size
+        )
+    return DatasetInfosDict(infos)
+
+
+def card_data(config: BuildConfig, layout: BuildLayout, total_rows: int) -> Any:
+    """The card's header as a `huggingface_hub.DatasetCardData`."""
+    from huggingface_hub import DatasetCardData
+
+    data = DatasetCardData(
+        pretty_name=config.name,
+        **licence_fields(config),
+        language=["en"],
+        size_categories=[size_category(total_rows)],
+        task_categories=["visual-question-answering"],
+        tags=["spatial-reasoning", "3d", "spatialladder", "vsi-bench"]
+        + (["scannet"] if any(s.kind == "scannet" for s in config.sources) else ["synthetic"]),
+        configs=config_entries(layout),
+    )
+    dataset_infos(layout).to_dataset_card_data(data)
+    return data
+
+
+def front_matter(config: BuildConfig, layout: BuildLayout, total_rows: int) -> str:
+    """YAML front matter (without the `---` fences), written by `DatasetCardData.to_yaml`."""
+    return card_data(config, layout, total_rows).to_yaml() + "\n"
 
 
 def render_card(
@@ -79,7 +184,7 @@ def render_card(
     try:
         template = env.get_template(CARD_TEMPLATE.name)
         return template.render(
-            front_matter=front_matter(config, layout, fams),
+            front_matter=front_matter(config, layout, sum(f["rows"] for f in fam_rows)),
             name=config.name,
             description=config.description.strip(),
             upstream=UPSTREAM,
@@ -88,7 +193,12 @@ def render_card(
             seed=config.seed,
             schema_version=SCHEMA_VERSION,
             load_path="<build dir or hub repo id>",
-            configs=[c["config_name"] for c in dataset_configs(layout, fams)],
+            configs=[
+                {"name": spec.name, "description": spec.description, "default": spec.default}
+                for spec, _ in present_configs(layout)
+            ],
+            links=LINKS,
+            citations=CITATIONS,
             families=fam_rows,
             total_rows=sum(f["rows"] for f in fam_rows),
             total_quota=sum(f["quota"] for f in fam_rows),

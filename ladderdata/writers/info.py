@@ -14,6 +14,7 @@ import pyarrow as pa
 from ladderdata import __version__
 from ladderdata.config import FAMILY_ORDER
 from ladderdata.records import SCHEMA_VERSION, Family
+from ladderdata.writers.configs import config_entries
 from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
 from ladderdata.writers.parquet import (
     GROUNDING_COLUMNS,
@@ -26,25 +27,9 @@ from ladderdata.writers.parquet import (
 SPATIAL_FAMILIES = (Family.single_image, Family.multi_view, Family.video)
 
 
-def dataset_configs(layout: BuildLayout, families: Sequence[Family]) -> list[dict[str, Any]]:
-    """The card's `configs`: `grounding`, `spatial`, then one per family (only families built)."""
-    configs: list[dict[str, Any]] = []
-    if Family.localization in families:
-        configs.append(_config("grounding", [layout.shard_glob(Family.localization)]))
-    spatial = [layout.shard_glob(f) for f in SPATIAL_FAMILIES if f in families]
-    if spatial:
-        configs.append(_config("spatial", spatial))
-    for f in FAMILY_ORDER:
-        if f in families:
-            configs.append(_config(f.value, [layout.shard_glob(f)]))
-    return configs
-
-
-def _config(name: str, paths: list[str]) -> dict[str, Any]:
-    return {
-        "config_name": name,
-        "data_files": [{"split": "train", "path": paths if len(paths) > 1 else paths[0]}],
-    }
+def dataset_configs(layout: BuildLayout) -> list[dict[str, Any]]:
+    """The card's `configs` (writers/configs.py: every config whose shards exist; `spatial` default)."""
+    return config_entries(layout)
 
 
 def _columns(schema: pa.Schema, published: Sequence[str]) -> list[dict[str, Any]]:
@@ -87,7 +72,7 @@ def build_info(
             }
             for f in fams
         },
-        "configs": dataset_configs(layout, fams),
+        "configs": dataset_configs(layout),
         "columns": {
             "grounding": _columns(GROUNDING_SCHEMA, GROUNDING_COLUMNS),
             "spatial": _columns(SPATIAL_SCHEMA, SPATIAL_COLUMNS),

@@ -4,6 +4,8 @@
 <build>/
   README.md                              dataset card (YAML `configs` for datasets.load_dataset)
   data/<family>/train-<NNNNN>.parquet    shards per family (localization = the `grounding` config)
+  data/preview/train-00000.parquet       `preview` config: rows with frames embedded (copy builds of
+                                         redistributable sources only)
   spld_grounding_data.jsonl              upstream-compatible export (published keys only)
   spld_spatial_data.jsonl
   images/<scan_id>/<frame_index>.jpg     media (copied, or rebuilt by `materialize`)
@@ -24,8 +26,16 @@ from ladderdata.records import Family
 
 GROUNDING_JSONL = "spld_grounding_data.jsonl"
 SPATIAL_JSONL = "spld_spatial_data.jsonl"
+PREVIEW_DIR = "preview"
+"""`data/preview/`: the `preview` config (rows with embedded frames; not a family)."""
 UNPUBLISHED_DIRS = ("_state", "_dropped", "scenes")
 """Top-level folders that are working state, never pushed to the Hub."""
+
+
+def _folder(family: Family | str) -> str:
+    if isinstance(family, Family) or family != PREVIEW_DIR:
+        return str(Family(family))
+    return PREVIEW_DIR
 
 
 def image_relpath(scan_id: str, frame_index: int) -> str:
@@ -52,14 +62,20 @@ class BuildLayout:
         return self.root / "data"
 
     def family_dir(self, family: Family | str) -> Path:
-        return self.data_dir / str(Family(family))
+        """`data/<family>/` (or `data/preview/`, PREVIEW_DIR)."""
+        return self.data_dir / _folder(family)
 
     def shard(self, family: Family | str, index: int) -> Path:
         return self.family_dir(family) / f"train-{index:05d}.parquet"
 
     def shard_glob(self, family: Family | str) -> str:
         """data_files glob relative to the root (used in the card's `configs`)."""
-        return f"data/{Family(family)}/*.parquet"
+        return f"data/{_folder(family)}/*.parquet"
+
+    @property
+    def preview_shard(self) -> Path:
+        """The `preview` config's one shard: rows with their frames embedded (writers/preview.py)."""
+        return self.shard(PREVIEW_DIR, 0)
 
     @property
     def grounding_jsonl(self) -> Path:

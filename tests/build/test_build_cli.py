@@ -82,8 +82,9 @@ def test_load_dataset_row_counts_match_stats(cli_build: Path) -> None:
     assert spatial.num_rows == stats["rows"]["spatial"]
     assert grounding.column_names[:5] == GROUNDING_KEYS
     assert spatial.column_names[:7] == SPATIAL_KEYS
-    for fam in ("single_image", "multi_view", "video", "localization"):
+    for fam in ("single_image", "multi_view", "video"):
         assert load_dataset(str(cli_build), fam, split="train").num_rows == stats["rows"][fam]
+    assert load_dataset(str(cli_build), split="train").num_rows == stats["rows"]["spatial"]  # default
     front = yaml.safe_load((cli_build / "README.md").read_text().split("---\n")[1])
     assert [c["config_name"] for c in front["configs"]][:2] == ["grounding", "spatial"]
 
@@ -331,7 +332,7 @@ def test_modality_and_reference_media(
     assert json.loads((out / "meta" / "media.json").read_text())["media_policy"] == "reference"
     assert load_dataset(str(out), "grounding", split="train").num_rows == 15
     front = yaml.safe_load((out / "README.md").read_text().split("---\n")[1])
-    assert [c["config_name"] for c in front["configs"]] == ["grounding", "localization"]
+    assert [c["config_name"] for c in front["configs"]] == ["grounding"]  # reference media: no preview
 
 
 def test_bad_scan_is_skipped_and_counted_or_fails_with_strict(

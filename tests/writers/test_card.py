@@ -73,7 +73,9 @@ def test_card_configs_load_with_datasets(tmp_path: Path) -> None:
     assert text.startswith("---\n")
     front = yaml.safe_load(text.split("---\n")[1])
     names = [c["config_name"] for c in front["configs"]]
-    assert names == ["grounding", "spatial", "single_image", "video", "localization"]
+    assert names == ["grounding", "spatial", "single_image", "video"]  # media reference: no preview
+    assert [c["config_name"] for c in front["configs"] if c.get("default")] == ["spatial"]
+    assert front["license"] == "other" and front["license_name"] == "scannet-terms-of-use"
     assert "scannet" in front["tags"]
     assert "| video | appearance order | 0 | 2 |" in text  # a quota with no rows shows as 0 of 2
     assert "| video | room size | 1 | 1 |" in text

@@ -6,7 +6,8 @@ one when a stage completes:
 
     sample: scan 2/3 scene9001_00, frames 212/450, 41 s elapsed, about 46 s left
 
-The estimate is a straight-line extrapolation of the elapsed time over the work done so far.
+The estimate extrapolates the rate measured since the first unit finished (set-up before it, such as
+building a room's mesh, is not work per unit).
 """
 
 from __future__ import annotations
@@ -75,12 +76,16 @@ class ProgressLines:
         self._interval = interval_seconds() if interval is None else interval
         self._clock = clock
         self._start = clock()
+        self._first: float | None = None  # time of the first unit: the rate is measured from here
+        self._first_done = 0
         self._last: float | None = None
 
     def update(self, advance: int = 1, *, detail: str = "", force: bool = False) -> None:
         """Add `advance` units; print a line when the interval has passed, on the last unit, or `force`."""
         self.done += advance
         now = self._clock()
+        if self._first is None:
+            self._first, self._first_done = now, self.done
         last_unit = self.total and self.done >= self.total
         due = self._last is None or now - self._last >= self._interval
         if not (due or last_unit or force):
@@ -94,8 +99,10 @@ class ProgressLines:
         parts = [detail] if detail else []
         parts.append(f"{self.unit} {self.done}/{self.total}" if self.total else f"{self.unit} {self.done}")
         parts.append(f"{format_seconds(elapsed)} elapsed")
-        if self.total and 0 < self.done < self.total:
-            parts.append(f"about {format_seconds(elapsed * (self.total - self.done) / self.done)} left")
+        if self.total and self._first is not None and self._first_done < self.done < self.total:
+            # the rate since the first unit, so set-up time before it does not inflate the estimate
+            rate = (now - self._first) / (self.done - self._first_done)
+            parts.append(f"about {format_seconds(rate * (self.total - self.done))} left")
         elif self.total and self.done >= self.total:
             parts.append("done")
         return f"{self.label}: " + ", ".join(parts)

@@ -110,10 +110,18 @@ def write_preview(layout: BuildLayout, limit: int) -> int:
         columns["options"].append(list(r.get("options") or []))
         columns["answer"].append(answer if isinstance(answer, str) else json.dumps(answer, sort_keys=True))
         columns["images"].append([image(p) for p in r["image"]])
+    from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
+
     dataset = Dataset.from_dict(dict(columns), features=preview_features())
     target = layout.preview_shard
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
-    dataset.to_parquet(str(tmp))
+    quiet = are_progress_bars_disabled()
+    disable_progress_bars()  # the build reports its own progress; no tqdm bar in its output
+    try:
+        dataset.to_parquet(str(tmp))
+    finally:
+        if not quiet:
+            enable_progress_bars()
     os.replace(tmp, target)
     return len(chosen)

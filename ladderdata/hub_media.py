@@ -7,7 +7,9 @@ media root (`images/`), `raw` to the source root.
 Licence rule for `push`: a pixel file (image or video) is *licensed* when media.json marks its entry
 licensed, when its source is marked `licensed: true` in `meta/manifest.json`, or when it is not listed
 in media.json at all while the build has any licensed source (unknown provenance is treated as
-licensed). Licensed pixels are withheld unless `--allow-media`; everything else is pushed.
+licensed). Licensed pixels are withheld unless `--allow-media`; everything else is pushed. The `preview`
+config's shard (`data/preview/`) embeds frames, so in a build with any licensed source it is withheld too
+(a licensed build writes none; `push` then refuses a card that still declares it).
 """
 
 from __future__ import annotations
@@ -138,7 +140,12 @@ def withhold_licensed_media(
     licensed = licensed_sources(layout)
     build_licensed = bool(licensed) or index.any_licensed
     media_prefix = layout.media_root.relative_to(layout.root).as_posix() + "/"
+    preview = layout.preview_shard.parent.relative_to(layout.root).as_posix() + "/"
     for f in files:
+        if f.relpath.startswith(preview) and build_licensed:  # the preview embeds frames (writers/preview.py)
+            decision.withheld.append(f)
+            decision.sources.add("preview")
+            continue
         if not f.is_pixel_media:
             continue
         entry = (

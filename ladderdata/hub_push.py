@@ -143,6 +143,13 @@ def prepare_push(build_dir: Path, *, allow_media: bool) -> LocalPlan:
     media = load_media_index(layout)
     withheld = withhold_licensed_media(files, layout, media, allow_media=allow_media)
     withheld_paths = {f.relpath for f in withheld.withheld}
+    if "preview" in withheld.sources:
+        raise HubError.at(
+            layout.preview_shard,
+            "the preview config embeds frames, and this build has a licensed source",
+            "rebuild (a build with a licensed source writes no preview) or pass --allow-media if you may "
+            "redistribute the frames",
+        )
     pushed = [f for f in files if f.relpath not in withheld_paths]
     card = validate_card(layout, {f.relpath for f in pushed})
     return LocalPlan(layout=layout, files=pushed, skipped=skipped, withheld=withheld, card=card)

@@ -129,7 +129,8 @@ def _read_parquet_rows(path: Path) -> tuple[list[dict[str, Any]], bool]:
 def load_build(root: Path) -> AuditInput:
     """Read a build directory written by `ladderdata build`."""
     layout = BuildLayout(root)
-    shards = sorted(layout.data_dir.glob("*/*.parquet")) if layout.data_dir.is_dir() else []
+    # the family folders only: data/preview/ repeats rows of them with embedded frames
+    shards = sorted(p for f in Family for p in layout.family_dir(f).glob("*.parquet"))
     if not shards:
         raise AuditInputError.at(
             layout.data_dir,

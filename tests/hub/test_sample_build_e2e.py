@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from huggingface_hub import DatasetCard
 
 from ladderdata.hub_files import list_build_files
 from tests.hub.conftest import REPO, TOKEN, assert_no_token
@@ -75,6 +76,17 @@ def test_sample_build_marked_licensed_pushes_no_images(sample, fake_hub, run_cli
         source["licensed"] = True
     manifest_path.write_text(json.dumps(manifest))
     media = json.loads((build / "meta" / "media.json").read_text())["images"]
+
+    # the preview embeds the frames: push refuses it for a licensed source ...
+    refused = run_cli("push", build, REPO, "--dry-run")
+    assert refused.returncode == 2
+    assert "the preview config embeds frames, and this build has a licensed source" in refused.stderr
+    # ... and a licensed build has none (finalize writes no preview): remove it and its config
+    shutil.rmtree(build / "data" / "preview")
+    card = DatasetCard.load(build / "README.md")
+    card.data.configs = [c for c in card.data.configs if c["config_name"] != "preview"]
+    card.data.dataset_info = [i for i in card.data.dataset_info if i["config_name"] != "preview"]
+    card.save(build / "README.md")
 
     pushed = run_cli("push", build, REPO, env={"HF_TOKEN": TOKEN})
     assert pushed.returncode == 0, pushed.stderr

@@ -16,10 +16,16 @@ import typer
 
 def sample(
     out: Path | None = typer.Option(
-        None, "--out", metavar="DIR", help="sample root to write (default raw_sources/sample in the checkout)"
+        None,
+        "--out",
+        metavar="DIR",
+        help="sample root to write (default $LADDERDATA_SAMPLE_ROOT, else raw_sources/sample in the checkout)",
     ),
     scans: int | None = typer.Option(
-        None, "--scans", metavar="N", help="number of scans (rooms) to generate (default 3)"
+        None,
+        "--scans",
+        metavar="N",
+        help="number of scans (rooms) to generate (default $LADDERDATA_SAMPLE_SCANS, else 3)",
     ),
     seed: int = typer.Option(
         0, "--seed", metavar="SEED", help="random seed; the same seed gives byte-identical files"
@@ -28,7 +34,7 @@ def sample(
         None,
         "--frames",
         metavar="N",
-        help="exported frames per scan; every 10th sensor frame is exported (default 150)",
+        help="exported frames per scan; every 10th sensor frame is exported (default $LADDERDATA_SAMPLE_FRAMES, else 150)",
     ),
     force: bool = typer.Option(False, "--force", help="regenerate even when an identical sample exists"),
 ) -> None:

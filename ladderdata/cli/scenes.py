@@ -62,7 +62,7 @@ def scenes(
         None,
         "--root",
         metavar="DIR",
-        help="source root holding scans/ (default for sample: raw_sources/sample)",
+        help="source root holding scans/ (default for sample: $LADDERDATA_SAMPLE_ROOT, else raw_sources/sample)",
     ),
     export_root: Path | None = typer.Option(
         None,

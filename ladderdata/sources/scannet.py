@@ -137,7 +137,12 @@ class ScanNetSource(Source):
             return list(self._scan_ids)
         scans = self.root / "scans"
         if not scans.is_dir():
-            raise SourceError.at(scans, "no scans/ folder", "point --root at the folder holding scans/")
+            raise SourceError.at(
+                scans,
+                "no scans/ folder",
+                "point the source root (`scenes --root`, or `sources[].root` of a build manifest) at the "
+                "folder holding scans/",
+            )
         ids = []
         for entry in sorted(p.name for p in scans.iterdir() if p.is_dir()):
             problem = scan_id_problem(entry)

@@ -33,9 +33,8 @@ UNPUBLISHED_DIRS = ("_state", "_dropped", "scenes")
 
 
 def _folder(family: Family | str) -> str:
-    if isinstance(family, Family) or family != PREVIEW_DIR:
-        return str(Family(family))
-    return PREVIEW_DIR
+    """The `data/` subfolder of a family, or of another config's shards (e.g. PREVIEW_DIR)."""
+    return family.value if isinstance(family, Family) else str(family)
 
 
 def image_relpath(scan_id: str, frame_index: int) -> str:

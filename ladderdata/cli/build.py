@@ -137,6 +137,9 @@ def print_summary(console: Any, summary: Any, elapsed: float) -> None:
         f"scene records) in {elapsed:.1f}s ({timing})",
         highlight=False,
     )
+    for unit, reasons in stats.get("faults", {}).items():
+        listed = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
+        console.print(f"[yellow]dropped {unit}[/yellow] (bad input): {listed}", highlight=False)
     for s in summary.result.shortfalls:
         console.print(
             f"[yellow]short[/yellow] {s['family']}/{s['question_type']}: {s['selected']} of {s['quota']} "

@@ -22,6 +22,7 @@ from ladderdata.hub_card import CardCheck, validate_card
 from ladderdata.hub_files import BuildFile, FileDigest, Skipped, digest_file, list_build_files
 from ladderdata.hub_media import MediaDecision, load_media_index, withhold_licensed_media
 from ladderdata.records import SCHEMA_VERSION
+from ladderdata.verify import verify_build
 from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
 
 REPO_TYPE = "dataset"
@@ -135,6 +136,7 @@ def prepare_push(build_dir: Path, *, allow_media: bool) -> LocalPlan:
     layout = BuildLayout(Path(build_dir))
     if not layout.root.is_dir():
         raise HubError.at(layout.root, "no such build directory", "run `ladderdata build` first")
+    verify_build(layout.root).raise_if_failed("push")  # never publish a changed or corrupt file
     files, skipped = list_build_files(layout.root)
     if not files:
         raise HubError.at(

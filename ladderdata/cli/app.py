@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "generate",
     "build",
     "audit",
+    "verify",
     "hub",
     "train",
 )
@@ -54,7 +55,7 @@ def main() -> None:
             app()
     except LadderDataError as err:
         typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
-        sys.exit(2)
+        sys.exit(getattr(err, "exit_code", 2))  # 1 for a failed check (verify), else 2
     except KeyboardInterrupt:
         typer.secho(INTERRUPT_MESSAGE, fg=typer.colors.YELLOW, err=True)
         sys.exit(130)

@@ -35,6 +35,7 @@ from ladderdata.validators.balance import BalancePlan, BalanceTally, BalanceVali
 from ladderdata.validators.base import RowValidator, StageCounts
 from ladderdata.validators.decontam import verify_clean
 from ladderdata.writers.card import render_card
+from ladderdata.writers.checksums import write_checksums
 from ladderdata.writers.info import SPATIAL_FAMILIES, build_info
 from ladderdata.writers.jsonl import DroppedLog, PublishedJsonlWriter
 from ladderdata.writers.layout import BuildLayout
@@ -508,6 +509,7 @@ class Finalizer:
             faults=faults,
         )
         write_text_atomic(layout.card, card)
+        write_checksums(layout)  # last: `ladderdata verify` checks the files against it
         # facts about this run rather than the dataset stay out of meta/ (which is byte-stable)
         run = {
             "scene_cache_reused": reused,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ladderdata.errors import HubError
 from ladderdata.hub_auth import TokenGuard, resolve_token
+from ladderdata.hub_ids import check_repo_id, check_revision
 from ladderdata.hub_media import load_media_index
 from ladderdata.hub_push import REPO_TYPE, Report
 from ladderdata.writers.layout import BuildLayout
@@ -34,6 +35,8 @@ def pull(
     repo_id: str, out: Path, *, revision: str | None = None, token: str | None = None, report: Report = print
 ) -> PullResult:
     """Download `repo_id` (a dataset repo) at `revision` into `out`."""
+    check_repo_id(repo_id)
+    check_revision(revision)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise HubError.at(out, "exists and is not a folder", "choose another OUT")

@@ -191,6 +191,7 @@ PUBLISHED = sorted(
         "data/localization/train-00000.parquet",
         "data/multi_view/train-00000.parquet",
         "data/single_image/train-00000.parquet",
+        "meta/checksums.json",
         "meta/info.json",
         "meta/manifest.json",
         "meta/media.json",

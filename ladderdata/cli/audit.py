@@ -39,7 +39,7 @@ def audit(
     from ladderdata.audit.terminal import print_report
     from ladderdata.io import write_json_atomic
 
-    if build_dir.is_dir():  # a build: its files must match meta/ before their numbers mean anything
+    if (build_dir / "data").is_dir():  # a build: its files must match meta/ before its numbers mean anything
         from ladderdata.verify import verify_build
 
         verify_build(build_dir).raise_if_failed("audit")

@@ -29,8 +29,12 @@ class Loss:
 
 
 def copy_sample(sample_root: Path, dest: Path) -> Path:
-    """A private copy of the shared sample (never edit the shared one)."""
-    shutil.copytree(sample_root, dest, ignore=shutil.ignore_patterns("truth"))
+    """A private copy of the shared sample (never edit the shared one); of truth/ only the marker
+    that makes it a complete sample (the adapter never reads the rest)."""
+    shutil.copytree(
+        sample_root, dest, ignore=lambda folder, names: names if Path(folder).name == "truth" else []
+    )
+    shutil.copyfile(sample_root / "truth" / "sample.json", dest / "truth" / "sample.json")
     return dest
 
 

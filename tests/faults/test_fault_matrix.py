@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from ladderdata.writers.layout import BuildLayout
 from tests.build.helpers import manifest_file, run_cli
 from tests.faults import inject
 from tests.faults.inject import SCAN, Loss
@@ -118,18 +119,16 @@ def test_fault_matrix(case: Case, sample_root: Path, sample_build: Path, tmp_pat
     for noise in CONSOLE_NOISE:
         assert noise not in proc.stderr + proc.stdout, proc.stderr
     stats = json.loads((out / "meta" / "stats.json").read_text()) if proc.returncode == 0 else None
-    message = (
-        proc.stderr.strip()
-        if proc.returncode
-        else next((line for line in proc.stdout.splitlines() if case.message in line), "")
-    )
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    output = proc.stdout + proc.stderr
+    message = errors[0] if errors else next((ln for ln in output.splitlines() if case.message in ln), "")
     print(
         f"| {case.name} | {proc.returncode} | {' '.join(message.split())} | {_lost(sample_build, out, stats)} |"
     )
     assert proc.returncode == case.exit, proc.stderr
-    assert case.message in (proc.stderr if case.exit else proc.stdout), (proc.stdout, proc.stderr)
+    assert case.message in message, (proc.stdout, proc.stderr)
     if case.exit:
-        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr  # one line, naming the file
+        assert len(errors) == 1 and proc.stderr.strip().endswith(errors[0]), proc.stderr  # one line
         assert not (out / "meta").exists()
         return
 
@@ -137,7 +136,7 @@ def test_fault_matrix(case: Case, sample_root: Path, sample_build: Path, tmp_pat
     if loss.unit == "scans":
         assert stats["scans"]["skipped"] == 1 and stats["scans"]["generated"] == 1
         assert any(r.startswith(loss.reason) for r in stats["faults"]["scans"]), stats["faults"]
-        marker = json.loads((out / "_state" / "done" / f"{SCAN}.json").read_text())
+        marker = json.loads(BuildLayout(out).scan_done_marker(SCAN).read_text())
         assert marker["status"] == "skipped"
     else:
         assert stats["scans"]["skipped"] == 0

@@ -126,11 +126,10 @@ def test_sigkilled_parent_leaves_no_ray_process(build_args: list, tmp_path: Path
     tree: list[psutil.Process] = []
     while time.monotonic() < deadline and proc.poll() is None:
         tree = parent.children(recursive=True)
-        if any("raylet" in " ".join(_cmd(p)) for p in tree) and sum(_is_ray_worker(p) for p in tree) >= 2:
+        if any("raylet" in " ".join(_cmd(p)) for p in tree) and any(_is_ray_worker(p) for p in tree):
             break
-        time.sleep(0.3)
+        time.sleep(0.2)
     assert proc.poll() is None, proc.communicate()
-    time.sleep(2.0)
     tree = parent.children(recursive=True)
     proc.kill()
     proc.communicate(timeout=30)
@@ -145,7 +144,8 @@ def _cmd(p: psutil.Process) -> list[str]:
 
 
 def _is_ray_worker(p: psutil.Process) -> bool:
-    return "default_worker.py" in " ".join(_cmd(p))
+    cmd = " ".join(_cmd(p))  # Ray retitles its workers `ray::IDLE`, `ray::_apply`, ...
+    return "ray::" in cmd or "default_worker.py" in cmd
 
 
 def test_bench_subprocesses_die_with_the_benchmark(tmp_path: Path) -> None:

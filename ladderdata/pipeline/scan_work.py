@@ -9,6 +9,7 @@ the scan's spool and then its done marker.
 from __future__ import annotations
 
 import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,7 +206,22 @@ def _generate(task: ScanTask, scene: SceneRecord, out: ScanOutcome) -> list[QASa
 
 
 def process_scan(task: ScanTask) -> ScanOutcome:
-    """Run one scan; source and generation errors skip it (counted) unless `task.strict`."""
+    """Run one scan; source and generation errors skip it (counted) unless `task.strict`.
+
+    Python warnings raised while reading or generating (e.g. numpy's RuntimeWarning on odd input) stay
+    off the console, where a progress display would scatter them, and are counted in the scan's stats
+    (`warnings_<category>`) instead.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = _process_scan(task)
+    if caught and out.error is None:
+        counts = Counter(f"warnings_{w.category.__name__}" for w in caught)
+        out.scene_stats = dict(sorted({**out.scene_stats, **counts}.items()))
+    return out
+
+
+def _process_scan(task: ScanTask) -> ScanOutcome:
     start = time.perf_counter()
     out = ScanOutcome(task.scan_id, task.source["name"], task.generation_key)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import numpy as np
@@ -10,11 +11,13 @@ import pytest
 from ladderdata.errors import HubError, SourceError, TemplateError
 from ladderdata.generators.rendering import TemplateRenderer
 from ladderdata.hub_ids import check_repo_id, check_revision
+from ladderdata.oserrors import describe_os_error
 from ladderdata.records import Family
 from ladderdata.records import QuestionType as QT
 from ladderdata.sources.scannet import ScanNetSource
 from tests.build.helpers import run_cli
 from tests.faults import inject
+from tests.fixtures.build import REPO
 
 
 def test_huge_range_in_a_template_is_a_template_error_naming_the_file(tmp_path: Path) -> None:
@@ -98,3 +101,39 @@ class _no_warnings:  # noqa: N801 - used like pytest.warns
 
     def __exit__(self, *exc: object) -> None:
         self._ctx.__exit__(*exc)
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (errno.ENOSPC, "free disk space"),
+        (errno.EFBIG, "ulimit -f"),
+        (errno.EACCES, "writable"),
+        (errno.EROFS, "read-only"),
+    ],
+)
+def test_os_errors_name_the_file_and_the_remedy(code: int, words: str) -> None:
+    message = describe_os_error(OSError(code, "ignored", "/data/out/data/spatial/train-00000.parquet"))
+    assert message is not None and "\n" not in message
+    assert message.startswith("/data/out/data/spatial/train-00000.parquet: ")
+    assert f"({errno.errorcode[code]})" in message and words in message and "--resume" in message
+
+
+def test_other_os_errors_are_left_alone() -> None:
+    assert describe_os_error(OSError(errno.EINVAL, "bad", "/x")) is None
+
+
+def test_a_failed_atomic_write_names_its_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    target = tmp_path / "big.bin"
+    code = (
+        "import resource; from ladderdata.io import write_bytes_atomic; "
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000)); "
+        f"write_bytes_atomic({str(target)!r}, bytes(5000))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 1
+    assert f"OSError: [Errno {errno.EFBIG}] File too large: '{target}'" in proc.stderr
+    assert list(tmp_path.iterdir()) == []  # no temporary file left behind

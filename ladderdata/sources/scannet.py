@@ -612,7 +612,7 @@ _SKIP_WORDS = {
 
 
 def _skip_summary(stats: dict[str, int]) -> str:
-    """` (150 with a non-finite pose (lost tracking: -inf/NaN), ...)` from the frame skip counters."""
+    """`: 150 with a non-finite pose (lost tracking: -inf/NaN), ...` from the frame skip counters."""
     parts = [
         f"{n} with {_SKIP_WORDS.get(key, key.removeprefix('frames_skipped_').replace('_', ' '))}"
         for key, n in sorted(stats.items())

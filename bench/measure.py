@@ -19,6 +19,8 @@ from pathlib import Path
 
 import psutil
 
+from ladderdata.lifetime import die_with_parent
+
 
 @dataclass
 class Measured:
@@ -62,7 +64,8 @@ def run_measured(
     """Run `cmd` to completion, sampling its tree's RSS; stdout/stderr are captured to temp files."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        popen = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
+        # die_with_parent: a killed benchmark must not leave its build (and that build's workers) running
+        popen = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, preexec_fn=die_with_parent)
         proc = psutil.Process(popen.pid)
         peak = 0
         cpu: dict[int, float] = {}

@@ -42,6 +42,7 @@ from bench.measure import run_measured
 from bench.report import check_targets, linear_fit, machine, table, write_results
 from bench.scans import ensure_scans
 from ladderdata.config import DEFAULT_MANIFEST, BuildConfig, load_manifest
+from ladderdata.lifetime import exit_with_parent
 from ladderdata.sources.synthetic import DEFAULT_FRAMES
 from ladderdata.writers.layout import UNPUBLISHED_DIRS, BuildLayout
 
@@ -197,6 +198,7 @@ def parse_args(argv: list[str] | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parse_args(argv)
+    exit_with_parent()  # `make bench` killed: end this run, and with it its builds and their workers
     started = time.perf_counter()
     sizes = _env_sizes()
     frames = int(os.environ.get("BENCH_FRAMES", DEFAULT_FRAMES))

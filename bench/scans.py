@@ -20,6 +20,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from ladderdata.lifetime import tie_to_parent
 from ladderdata.sources.synthetic import (
     DEFAULT_FRAMES,
     SampleSpec,
@@ -102,7 +103,9 @@ def ensure_scans(
                 log(f"  {sid} {secs:.0f}s")
         else:
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=ctx, initializer=tie_to_parent, initargs=(os.getpid(),)
+            ) as pool:
                 futures = [pool.submit(_generate_one, str(root), i, frames, seed) for i in missing]
                 for fut in futures:
                     sid, secs = fut.result()

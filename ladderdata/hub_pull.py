@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ladderdata.errors import HubError
 from ladderdata.hub_auth import TokenGuard, resolve_token
+from ladderdata.hub_ids import check_repo_id, check_revision
 from ladderdata.hub_media import load_media_index
 from ladderdata.hub_push import REPO_TYPE, Report
 from ladderdata.writers.layout import BuildLayout
@@ -30,11 +31,8 @@ class PullResult:
     images_missing: int
 
 
-def check_repo_id(repo_id: str) -> None:
-    """HubError when `repo_id` is not a Hub dataset id (NAMESPACE/NAME), e.g. a local folder."""
-    from huggingface_hub.errors import HFValidationError
-    from huggingface_hub.utils import validate_repo_id
-
+def check_pull_repo_id(repo_id: str) -> None:
+    """HubError when `repo_id` is a local path (pull downloads from the Hub) or not NAMESPACE/NAME."""
     local = Path(repo_id).expanduser()
     if repo_id.startswith(("/", ".", "~")) or local.exists():
         raise HubError(
@@ -42,19 +40,15 @@ def check_repo_id(repo_id: str) -> None:
             "NAMESPACE/NAME, or use a local build folder directly (e.g. `ladderdata audit "
             f"{repo_id}`, or copy it)"
         )
-    try:
-        validate_repo_id(repo_id)
-    except HFValidationError:
-        raise HubError(
-            f"{repo_id!r} is not a Hub repo id; pass NAMESPACE/NAME, e.g. my-user/spatialladder-sample"
-        ) from None
+    check_repo_id(repo_id)
 
 
 def pull(
     repo_id: str, out: Path, *, revision: str | None = None, token: str | None = None, report: Report = print
 ) -> PullResult:
     """Download `repo_id` (a dataset repo) at `revision` into `out`."""
-    check_repo_id(repo_id)
+    check_pull_repo_id(repo_id)
+    check_revision(revision)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise HubError.at(out, "exists and is not a folder", "choose another OUT")

@@ -20,8 +20,10 @@ from ladderdata.errors import HubError
 from ladderdata.hub_auth import TOKEN_FIX, TokenGuard, resolve_token
 from ladderdata.hub_card import CardCheck, validate_card
 from ladderdata.hub_files import BuildFile, FileDigest, Skipped, digest_file, list_build_files
+from ladderdata.hub_ids import check_repo_id, check_revision
 from ladderdata.hub_media import MediaDecision, load_media_index, withhold_licensed_media
 from ladderdata.records import SCHEMA_VERSION
+from ladderdata.verify import verify_build
 from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
 
 REPO_TYPE = "dataset"
@@ -135,6 +137,7 @@ def prepare_push(build_dir: Path, *, allow_media: bool) -> LocalPlan:
     layout = BuildLayout(Path(build_dir))
     if not layout.root.is_dir():
         raise HubError.at(layout.root, "no such build directory", "run `ladderdata build` first")
+    verify_build(layout.root).raise_if_failed("push")  # never publish a changed or corrupt file
     files, skipped = list_build_files(layout.root)
     if not files:
         raise HubError.at(
@@ -219,6 +222,8 @@ def _is_managed(relpath: str, local_tops: set[str]) -> bool:
 
 def push(build_dir: Path, opts: PushOptions, report: Report = print) -> PushResult | None:
     """Push (or dry-run) the build at `build_dir`; returns None for a dry run."""
+    check_repo_id(opts.repo_id)
+    check_revision(opts.revision)
     plan = prepare_push(build_dir, allow_media=opts.allow_media)
     if opts.dry_run:
         dry_run(plan, opts, report)

@@ -33,12 +33,18 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        with open(tmp_path, "rb") as fh:
-            os.fsync(fh.fileno())
-        # mkstemp creates 0600 files; published outputs get the usual 0666 & ~umask instead.
-        os.chmod(tmp_path, 0o666 & ~_UMASK)
-        os.replace(tmp_path, path)
+        try:
+            yield tmp_path
+            with open(tmp_path, "rb") as fh:
+                os.fsync(fh.fileno())
+            # mkstemp creates 0600 files; published outputs get the usual 0666 & ~umask instead.
+            os.chmod(tmp_path, 0o666 & ~_UMASK)
+            os.replace(tmp_path, path)
+        except OSError as err:
+            if err.filename is not None or err.errno is None:
+                raise
+            # a failed write() names no file: name the output (disk full, file too large, ...)
+            raise OSError(err.errno, os.strerror(err.errno), str(path)) from err
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "generate",
     "build",
     "audit",
+    "verify",
     "hub",
     "train",
 )
@@ -73,11 +74,29 @@ _register_all()
 
 
 def main() -> None:
-    """Console-script entry point: LadderDataError becomes a one-line message and exit code 2."""
+    """Console-script entry point: LadderDataError becomes a one-line message and exit code 2; an OS
+    error (disk full, file too large, permission, read-only) one line naming the path and the remedy;
+    SIGINT / SIGTERM one line and exit 130 / 143."""
+    from ladderdata.lifetime import INTERRUPT_MESSAGE, Interrupted, handle_interrupts
+    from ladderdata.oserrors import describe_os_error
+
     try:
-        app()
+        with handle_interrupts():
+            app()
     except LadderDataError as err:
         typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        sys.exit(getattr(err, "exit_code", EXIT_BAD_INPUT))  # 1 for a failed check (verify), else 2
+    except KeyboardInterrupt:
+        typer.secho(INTERRUPT_MESSAGE, fg=typer.colors.YELLOW, err=True)
+        sys.exit(130)
+    except Interrupted as sig:
+        typer.secho(INTERRUPT_MESSAGE, fg=typer.colors.YELLOW, err=True)
+        sys.exit(sig.exit_code)
+    except OSError as err:
+        message = describe_os_error(err)
+        if message is None:
+            raise
+        typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
         sys.exit(EXIT_BAD_INPUT)
 
 

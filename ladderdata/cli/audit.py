@@ -44,6 +44,10 @@ def audit(
     from ladderdata.audit.terminal import print_report
     from ladderdata.io import write_json_atomic
 
+    if (build_dir / "data").is_dir():  # a build: its files must match meta/ before its numbers mean anything
+        from ladderdata.verify import verify_build
+
+        verify_build(build_dir).raise_if_failed("audit")
     report = run_audit(build_dir, blind=blind, seed=seed)
     console = Console()
     if not console.is_terminal:  # piped or captured: wide enough that the tables do not wrap

@@ -92,7 +92,8 @@ class RichReporter:
             self.progress.update(task, completed=total)
 
     def note(self, message: str) -> None:
-        self.progress.console.print(f"[yellow]{message}[/yellow]", highlight=False)
+        # soft_wrap: a one-line message (naming a long path) stays one line when piped
+        self.progress.console.print(f"[yellow]{message}[/yellow]", highlight=False, soft_wrap=True)
 
 
 class PlainReporter:
@@ -173,6 +174,11 @@ def print_summary(console: Any, summary: Any, elapsed: float) -> None:
         f"scene records) in {elapsed:.1f}s ({timing})",
         highlight=False,
     )
+    for unit, reasons in stats.get("faults", {}).items():
+        listed = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
+        console.print(
+            f"[yellow]dropped {unit}[/yellow] (bad input): {listed}", highlight=False, soft_wrap=True
+        )
     for s in summary.result.shortfalls:
         console.print(
             f"[yellow]short[/yellow] {s['family']}/{s['question_type']}: {s['selected']} of {s['quota']} "

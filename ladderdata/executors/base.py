@@ -41,6 +41,10 @@ class Executor(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook: an inline executor holds nothing
         """Release workers (idempotent)."""
 
+    def terminate(self) -> None:
+        """Stop at once, abandoning running tasks (an error or interrupt left the `with` block)."""
+        self.close()
+
     def describe(self) -> dict[str, Any]:
         """What ran the build, for meta/manifest.json (no host names or addresses)."""
         return {"executor": self.name, "workers": self.workers}
@@ -48,5 +52,8 @@ class Executor(ABC):
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # do not wait for running scans after an error, Ctrl-C or SIGTERM
+            self.terminate()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from itertools import islice
 from typing import TypeVar
 
 from ladderdata.executors.base import Executor
+from ladderdata.lifetime import tie_to_parent
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -19,7 +21,8 @@ class LocalExecutor(Executor):
 
     Spawn, not fork: the parent may hold threads (rich's progress refresh, open3d/BLAS pools) whose locks
     a forked child would inherit in a held state. At most `2 * workers` tasks are in flight, so results
-    waiting to be written never pile up.
+    waiting to be written never pile up. Workers end with the driver (`lifetime.tie_to_parent`), and
+    an exception or signal leaving the `with` block terminates them at once (`terminate`).
     """
 
     name = "local"
@@ -33,7 +36,10 @@ class LocalExecutor(Executor):
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=tie_to_parent,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
@@ -62,3 +68,18 @@ class LocalExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def terminate(self) -> None:
+        """Stop the workers now (running scans are lost; their scans rerun on --resume)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # Python 3.11 has no public way to stop running workers (3.14 adds terminate_workers)
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in processes:
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()

@@ -96,7 +96,8 @@ class TemplateRenderer:
         path = self.templates_dir / name
         try:
             text = template.render(**variables)
-        except jinja2.TemplateError as err:
+        except (jinja2.TemplateError, OverflowError) as err:
+            # OverflowError: the sandbox refuses range() beyond MAX_RANGE (e.g. range(10**8))
             line = _template_line(err, template.filename)
             where = f"{path}:{line}" if line else str(path)
             raise TemplateError(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -35,6 +35,7 @@ from ladderdata.validators.balance import BalancePlan, BalanceTally, BalanceVali
 from ladderdata.validators.base import RowValidator, StageCounts
 from ladderdata.validators.decontam import verify_clean
 from ladderdata.writers.card import render_card
+from ladderdata.writers.checksums import write_checksums
 from ladderdata.writers.info import SPATIAL_FAMILIES, build_info
 from ladderdata.writers.jsonl import DroppedLog, PublishedJsonlWriter
 from ladderdata.writers.layout import BuildLayout
@@ -407,6 +408,7 @@ class Finalizer:
                     refused[fam][qt].update(reasons)
             scene_stats.update(marker.get("scene_stats", {}))
 
+        faults = fault_counts(scene_stats, markers)
         rows_per_family = {f.value: sum(s.rows for s in shards.get(f, [])) for f in self.written}
         stats: dict[str, Any] = {
             "scans": {
@@ -426,6 +428,7 @@ class Finalizer:
                 },
                 "scene_stats": dict(sorted(scene_stats.items())),
             },
+            "faults": faults,
             "stages": stage_dicts,
             "dropped_files": dict(sorted(dropped_rows.items())),
             "quotas": {
@@ -508,8 +511,10 @@ class Finalizer:
             exclusions={name: len(ids) for name, ids in self.exclusions.items()},
             media_policy=policy,
             images=len(entries),
+            faults=faults,
         )
         write_text_atomic(layout.card, card)
+        write_checksums(layout)  # last: `ladderdata verify` checks the files against it
         # facts about this run rather than the dataset stay out of meta/ (which is byte-stable)
         run = {
             "scene_cache_reused": reused,
@@ -526,6 +531,35 @@ class Finalizer:
             max_buffered_rows=written["max_buffered"],
             shortfalls=stats["shortfalls"],
         )
+
+
+FAULT_UNITS = {"scans": "scans_skipped_", "frames": "frames_skipped_", "objects": "objects_skipped_"}
+
+
+def fault_counts(
+    scene_stats: Mapping[str, int], markers: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, int]]:
+    """What the inputs' faults cost, per unit and reason: frames and objects from the scene stats
+    (`frames_skipped_bad_depth` -> frames / bad_depth), scans from the skipped scans' done markers
+    (reason: the problem their one-line error names, without the file)."""
+    out: dict[str, dict[str, int]] = {}
+    for unit, prefix in FAULT_UNITS.items():
+        reasons = {k.removeprefix(prefix): n for k, n in scene_stats.items() if k.startswith(prefix) and n}
+        if reasons:
+            out[unit] = dict(sorted(reasons.items()))
+    scans: Counter[str] = Counter()
+    for marker in markers.values():
+        if marker.get("status") == "skipped":
+            scans[_scan_reason(str(marker.get("error", "")))] += 1
+    if scans:
+        out["scans"] = dict(sorted(scans.items()))
+    return out
+
+
+def _scan_reason(error: str) -> str:
+    """`<path>: <problem>; <fix>` -> `<problem>` without counts in parentheses (groups alike errors)."""
+    problem = error.split(": ", 1)[-1].split(";", 1)[0]
+    return problem.split(" (", 1)[0].split(": ", 1)[0].strip() or "source error"
 
 
 def _portable_paths(obj: Any, base: Path | None = None) -> Any:

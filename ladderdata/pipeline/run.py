@@ -21,6 +21,7 @@ from ladderdata.executors import EXECUTORS, Executor
 from ladderdata.generators.base import GENERATOR_VERSION
 from ladderdata.pipeline import keys
 from ladderdata.pipeline.finalize import Finalizer, FinalizeResult, ScanPlan
+from ladderdata.pipeline.lock import output_lock
 from ladderdata.pipeline.progress import NullReporter, Reporter
 from ladderdata.pipeline.scan_work import ScanTask, make_adapter, process_scan
 from ladderdata.pipeline.state import is_done, prepare_output, record_outcome
@@ -145,6 +146,7 @@ def make_tasks(
                 families=fams,
                 seed=config.seed,
                 strict=strict or source in strict_sources,
+                strict_frames=strict,
                 generation_key=gkey,
                 scene_cache=str(layout.scene_record(scan_id)),
                 scene_cache_key=str(layout.scene_key(scan_id)),
@@ -171,46 +173,47 @@ def run_build(
     written = config.families.enabled()
     plan = plan_scans(config, limit_scans=options.limit_scans)
     tasks, build_key = make_tasks(config, plan, layout, generated, strict=options.strict)
-    prepare_output(layout, resume=options.resume, overwrite=options.overwrite, build_key=build_key)
-    seconds["plan"] = time.perf_counter() - t0
+    with output_lock(layout):  # one build per folder: a second one is refused before touching it
+        prepare_output(layout, resume=options.resume, overwrite=options.overwrite, build_key=build_key)
+        seconds["plan"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    todo = [t for t in tasks if not is_done(layout, t)]
-    reporter.start("scans", len(tasks))
-    reporter.advance("scans", len(tasks) - len(todo))
-    if todo:
-        if executor is None:
-            if options.executor not in EXECUTORS:
-                valid = ", ".join(sorted(EXECUTORS))
-                raise ConfigError(f"--executor: unknown executor {options.executor!r}; valid: {valid}")
-            executor = EXECUTORS[options.executor](workers=options.workers, **options.executor_options)
-        with executor:
-            for outcome in executor.imap_unordered(process_scan, todo):
-                record_outcome(layout, outcome)
-                if outcome.error is not None:
-                    reporter.note(f"skipped {outcome.scan_id}: {outcome.error}")
-                reporter.advance("scans")
-    reporter.finish("scans")
-    seconds["scans"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        todo = [t for t in tasks if not is_done(layout, t)]
+        reporter.start("scans", len(tasks))
+        reporter.advance("scans", len(tasks) - len(todo))
+        if todo:
+            if executor is None:
+                if options.executor not in EXECUTORS:
+                    valid = ", ".join(sorted(EXECUTORS))
+                    raise ConfigError(f"--executor: unknown executor {options.executor!r}; valid: {valid}")
+                executor = EXECUTORS[options.executor](workers=options.workers, **options.executor_options)
+            with executor:
+                for outcome in executor.imap_unordered(process_scan, todo):
+                    record_outcome(layout, outcome)
+                    if outcome.error is not None:
+                        reporter.note(f"skipped {outcome.scan_id}: {outcome.error}")
+                    reporter.advance("scans")
+        reporter.finish("scans")
+        seconds["scans"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    result = Finalizer(
-        config,
-        layout,
-        plan,
-        generated=generated,
-        written=written,
-        allow_short=options.allow_short,
-        reporter=reporter,
-        overrides=overrides,
-        build_key=build_key,
-    ).run()
-    seconds["finalize"] = time.perf_counter() - t0
-    return BuildSummary(
-        out=layout.root,
-        result=result,
-        scans_total=len(tasks),
-        scans_run=len(todo),
-        scans_resumed=len(tasks) - len(todo),
-        seconds=seconds,
-    )
+        t0 = time.perf_counter()
+        result = Finalizer(
+            config,
+            layout,
+            plan,
+            generated=generated,
+            written=written,
+            allow_short=options.allow_short,
+            reporter=reporter,
+            overrides=overrides,
+            build_key=build_key,
+        ).run()
+        seconds["finalize"] = time.perf_counter() - t0
+        return BuildSummary(
+            out=layout.root,
+            result=result,
+            scans_total=len(tasks),
+            scans_run=len(todo),
+            scans_resumed=len(tasks) - len(todo),
+            seconds=seconds,
+        )

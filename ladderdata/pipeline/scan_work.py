@@ -9,6 +9,7 @@ the scan's spool and then its done marker.
 from __future__ import annotations
 
 import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from ladderdata.pipeline import keys
 from ladderdata.records import Family, QASample, SceneRecord
 from ladderdata.sources import SOURCES
 from ladderdata.sources.base import Source
-from ladderdata.writers.media import media_entry
+from ladderdata.writers.media import UndecodableImage, media_entry
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,13 @@ class ScanTask:
     families: tuple[str, ...]
     seed: int
     strict: bool
+    """A whole-scan fault stops the build (`--strict`, or the source's `on_error: raise`)."""
     generation_key: str
     scene_cache: str | None = None
     """`scenes/<scan>.json` of the build (reused when `scene_cache_key` holds the current key)."""
     scene_cache_key: str | None = None
+    strict_frames: bool = False
+    """A bad frame or object stops the build too (`--strict` only); otherwise it is dropped and counted."""
 
 
 @dataclass
@@ -65,6 +69,9 @@ class ScanOutcome:
     seconds: float = 0.0
 
 
+UNDECODABLE = "frames_skipped_color_undecodable"
+"""Scene-stats key of frames dropped because their colour image does not decode completely."""
+
 _ADAPTERS: dict[str, Source] = {}
 _GENERATORS: dict[str, Any] = {}
 
@@ -83,10 +90,13 @@ def make_adapter(cfg: SourceConfig, *, on_error: str | None = None) -> Source:
 
 
 def _adapter(task: ScanTask) -> Source:
-    key = keys.digest(task.source)
+    # The manifest's on_error governs whole scans (see process_scan); inside a scan a bad frame or
+    # object is dropped and counted in the scene stats ("skip": workers log nothing), unless --strict.
+    on_error = "raise" if task.strict_frames else "skip"
+    key = keys.digest([task.source, on_error])
     if key not in _ADAPTERS:
         cfg = SourceConfig.model_validate(task.source)
-        _ADAPTERS[key] = make_adapter(cfg, on_error="raise")
+        _ADAPTERS[key] = make_adapter(cfg, on_error=on_error)
     return _ADAPTERS[key]
 
 
@@ -113,14 +123,18 @@ def _load_scene(task: ScanTask, adapter: Source, out: ScanOutcome) -> SceneRecor
     return scene
 
 
-def _media(samples: list[QASample], scene: SceneRecord, task: ScanTask) -> dict[str, dict[str, Any]]:
-    """Media entries of every image the samples use (hashing runs here, in parallel over scans)."""
+def _media(
+    samples: list[QASample], scene: SceneRecord, task: ScanTask
+) -> tuple[dict[str, dict[str, Any]], dict[int, str]]:
+    """Media entries of every image the samples use (decoding and hashing run here, in parallel over
+    scans), and the frames whose colour image does not decode (frame index -> reason)."""
     frames = {f.frame_index: f for f in scene.frames}
     # video frames may lie outside the scene's kept frames (e.g. a frame with a lost pose): they sit
     # in the same colour folder as the others
     color_dir = Path(scene.frames[0].color_path).parent if scene.frames else None
     root = Path(task.source["root"])
     entries: dict[str, dict[str, Any]] = {}
+    bad: dict[int, str] = {}
     for rel in sorted({rel for s in samples for rel in s.image}):
         index = int(Path(rel).stem)
         frame = frames.get(index)
@@ -130,43 +144,98 @@ def _media(samples: list[QASample], scene: SceneRecord, task: ScanTask) -> dict[
             color_path = color_dir / f"{index}.jpg"
         else:
             raise GenerationError(f"{task.scan_id}: sample image {rel} names a frame the scene lacks")
-        entries[rel] = media_entry(
-            scan_id=task.scan_id,
-            frame_index=index,
-            color_path=color_path,
-            source=task.source["name"],
-            source_root=root,
-            licensed=bool(task.source["licensed"]),
-        ).to_dict()
-    return entries
+        try:
+            entry = media_entry(
+                scan_id=task.scan_id,
+                frame_index=index,
+                color_path=color_path,
+                source=task.source["name"],
+                source_root=root,
+                licensed=bool(task.source["licensed"]),
+            )
+        except UndecodableImage as err:
+            if task.strict_frames:
+                raise
+            bad[index] = str(err)
+            continue
+        entries[rel] = entry.to_dict()
+    return entries, bad
+
+
+def _drop_frames(scene: SceneRecord, bad: dict[int, str]) -> SceneRecord:
+    """The scene without the frames whose colour image does not decode (counted in its stats)."""
+    frames = [f for f in scene.frames if f.frame_index not in bad]
+    stats = dict(scene.stats)
+    stats[UNDECODABLE] = stats.get(UNDECODABLE, 0) + len(scene.frames) - len(frames)
+    stats["frames_kept"] = len(frames)
+    if not frames:
+        first = bad[min(bad)]
+        raise SourceError(f"{scene.scan_id}: no usable frames (every colour image used fails: {first})")
+    video = scene.video
+    if video is not None:
+        kept = [i for i in video.frame_indices if i not in bad]
+        if len(kept) == len(video.frame_indices) and len(frames) == len(scene.frames):
+            # nothing to drop would regenerate the same samples forever
+            raise GenerationError(f"{scene.scan_id}: {bad[min(bad)]} (an image outside the scene's frames)")
+        video = video.model_copy(update={"frame_indices": kept})
+    elif len(frames) == len(scene.frames):
+        raise GenerationError(f"{scene.scan_id}: {bad[min(bad)]} (an image outside the scene's frames)")
+    return scene.model_copy(update={"frames": frames, "video": video, "stats": dict(sorted(stats.items()))})
+
+
+def _generate(task: ScanTask, scene: SceneRecord, out: ScanOutcome) -> list[QASample]:
+    samples: list[QASample] = []
+    singles: list[QASample] | None = None
+    for family in task.families:
+        gen = _generator(family, task.generation)
+        gen.reset_counts()
+        if family == Family.localization.value and singles is not None and hasattr(gen, "ground"):
+            # ground the single-image rows already made instead of generating them a second time
+            produced = gen.ground(scene, singles, task.seed)
+        else:
+            produced = gen.generate(scene, task.seed)
+        if family == Family.single_image.value:
+            singles = produced
+        samples.extend(produced)
+        out.emitted[family] = dict(sorted(Counter(s.question_type.value for s in produced).items()))
+        refused: dict[str, dict[str, int]] = {}
+        for (qt, reason), n in sorted(gen.counts.items()):
+            refused.setdefault(qt, {})[reason] = n
+        out.refused[family] = refused
+    return samples
 
 
 def process_scan(task: ScanTask) -> ScanOutcome:
-    """Run one scan; source and generation errors skip it (counted) unless `task.strict`."""
+    """Run one scan; source and generation errors skip it (counted) unless `task.strict`.
+
+    Python warnings raised while reading or generating (e.g. numpy's RuntimeWarning on odd input) stay
+    off the console, where a progress display would scatter them, and are counted in the scan's stats
+    (`warnings_<category>`) instead.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = _process_scan(task)
+    if caught and out.error is None:
+        counts = Counter(f"warnings_{w.category.__name__}" for w in caught)
+        out.scene_stats = dict(sorted({**out.scene_stats, **counts}.items()))
+    return out
+
+
+def _process_scan(task: ScanTask) -> ScanOutcome:
     start = time.perf_counter()
     out = ScanOutcome(task.scan_id, task.source["name"], task.generation_key)
     try:
         adapter = _adapter(task)
         scene = _load_scene(task, adapter, out)
-        samples: list[QASample] = []
-        singles: list[QASample] | None = None
-        for family in task.families:
-            gen = _generator(family, task.generation)
-            gen.reset_counts()
-            if family == Family.localization.value and singles is not None and hasattr(gen, "ground"):
-                # ground the single-image rows already made instead of generating them a second time
-                produced = gen.ground(scene, singles, task.seed)
-            else:
-                produced = gen.generate(scene, task.seed)
-            if family == Family.single_image.value:
-                singles = produced
-            samples.extend(produced)
-            out.emitted[family] = dict(sorted(Counter(s.question_type.value for s in produced).items()))
-            refused: dict[str, dict[str, int]] = {}
-            for (qt, reason), n in sorted(gen.counts.items()):
-                refused.setdefault(qt, {})[reason] = n
-            out.refused[family] = refused
-        out.media = _media(samples, scene, task)
+        while True:
+            samples = _generate(task, scene, out)
+            out.media, bad = _media(samples, scene, task)
+            if not bad:
+                break
+            # A colour image that does not decode costs its frame, not the scan: drop the frame from
+            # the scene and generate again (each round removes at least one frame, so this ends).
+            scene = _drop_frames(scene, bad)
+            out.scene_json = scene.model_dump_json()
     except (SourceError, GenerationError) as err:
         if task.strict:
             raise

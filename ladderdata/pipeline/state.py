@@ -34,7 +34,8 @@ def prepare_output(layout: BuildLayout, *, resume: bool, overwrite: bool, build_
     if root.exists() and not root.is_dir():
         raise OutputError.at(root, "output path is a file", "pass --out with a folder")
     # a folder holding only a scene-record cache (e.g. from `ladderdata scenes`) is a fine start
-    exists = root.is_dir() and any(p.name != "scenes" for p in root.iterdir())
+    ours = {"scenes", layout.lock_file.name, layout.lock_owner.name}
+    exists = root.is_dir() and any(p.name not in ours for p in root.iterdir())
     if exists and not layout.is_build():
         raise OutputError.at(
             root,

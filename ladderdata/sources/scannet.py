@@ -457,6 +457,15 @@ class ScanNetSource(Source):
         stats["frames_total"] = len(indices)
         selected = [i for i in indices if i % self.frame_stride == 0]
         stats["frames_selected"] = len(selected)
+        # a colour frame without its pose file cannot be placed: count it instead of losing it silently
+        posed = set(indices)
+        unposed = [
+            i
+            for p in (export / "color").glob("*.jpg")
+            if p.stem.isdigit() and (i := int(p.stem)) not in posed and i % self.frame_stride == 0
+        ]
+        if unposed:
+            stats["frames_skipped_missing_pose"] = len(unposed)
         frames: list[FrameRecord] = []
         first_error: SourceError | None = None
         for index in selected:
@@ -485,10 +494,11 @@ class ScanNetSource(Source):
                     color_size = (frame.width, frame.height)
         stats["frames_kept"] = len(frames)
         if not frames:
+            why = _skip_summary(stats)
             detail = f" (first problem: {first_error})" if first_error else ""
             raise SourceError.at(
                 export,
-                f"no usable frames among {len(selected)} selected{detail}",
+                f"no usable frames among {len(selected)} selected{why}{detail}",
                 "check the export or lower --frame-stride",
             )
         video = self._video(scan_id, indices)
@@ -591,6 +601,29 @@ class ScanNetSource(Source):
                 )
             logger.warning("%s: unreadable video header; using the frame list instead", path)
         return VideoRecord(path=None, fps=SENSOR_FPS, frame_indices=indices, sensor_fps=SENSOR_FPS)
+
+
+_SKIP_WORDS = {
+    "frames_skipped_pose_non_finite": "a non-finite pose (lost tracking: -inf/NaN)",
+    "frames_skipped_pose_not_orthonormal": "a pose whose rotation is not orthonormal",
+    "frames_skipped_pose_bad_last_row": "a pose whose last row is not 0 0 0 1",
+    "frames_skipped_pose_bad_shape": "a pose that is not 4x4",
+    "frames_skipped_missing_pose": "a colour image but no pose file",
+    "frames_skipped_bad_color": "a missing or unreadable colour image",
+    "frames_skipped_bad_depth": "a missing or bad depth image",
+    "frames_skipped_bad_pose_file": "an unreadable pose file",
+    "frames_skipped_other": "another problem",
+}
+
+
+def _skip_summary(stats: dict[str, int]) -> str:
+    """`: 150 with a non-finite pose (lost tracking: -inf/NaN), ...` from the frame skip counters."""
+    parts = [
+        f"{n} with {_SKIP_WORDS.get(key, key.removeprefix('frames_skipped_').replace('_', ' '))}"
+        for key, n in sorted(stats.items())
+        if key.startswith("frames_skipped_") and n
+    ]
+    return f": {', '.join(parts)}" if parts else ""
 
 
 def _frame_reason(err: SourceError) -> str:

@@ -17,6 +17,9 @@ from PIL import Image, UnidentifiedImageError
 from ladderdata.errors import SourceError
 
 REEXPORT = "re-export the scan with SensReader"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_END = b"IEND\xaeB`\x82"
+"""The last 8 bytes of every complete PNG: the IEND chunk type and its (constant) CRC."""
 REDOWNLOAD = "re-download the scan"
 
 
@@ -156,7 +159,15 @@ def read_depth(path: Path, size: tuple[int, int]) -> np.ndarray:
     """16-bit depth PNG (millimetres) of exactly `size` = (width, height) as uint16 (H, W)."""
     if not path.is_file():
         raise SourceError.at(path, "depth image is missing", REEXPORT)
-    depth = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise SourceError.at(path, f"cannot read depth PNG ({err.strerror})", REEXPORT) from err
+    # A PNG ends with its IEND chunk: a truncated file is refused here, before libpng would print
+    # "libpng error: Read Error" on the console (it writes to stderr itself, whatever we catch).
+    if not data.startswith(PNG_SIGNATURE) or not data.endswith(PNG_END):
+        raise SourceError.at(path, "depth PNG is truncated or not a PNG", REEXPORT)
+    depth = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if depth is None:
         raise SourceError.at(path, "cannot decode depth PNG (truncated or not a PNG)", REEXPORT)
     if depth.dtype != np.uint16 or depth.ndim != 2:

@@ -157,8 +157,9 @@ def render_card(
     exclusions: Mapping[str, int],
     media_policy: str,
     images: int,
+    faults: Mapping[str, Mapping[str, int]] | None = None,
 ) -> str:
-    """Render the card text."""
+    """Render the card text (`faults`: unit (scans, frames, objects) -> reason -> count dropped)."""
     fams = [f for f in FAMILY_ORDER if f in families]
     fam_rows = []
     for f in fams:
@@ -218,6 +219,11 @@ def render_card(
             exclusions=[{"name": k, "scans": v} for k, v in sorted(exclusions.items())],
             media_policy=media_policy,
             images=images,
+            faults=[
+                {"unit": unit, "reason": reason, "count": n}
+                for unit, reasons in (faults or {}).items()
+                for reason, n in reasons.items()
+            ],
             stages=[
                 {"name": name, "kept": st.get("kept", 0), "dropped": st.get("dropped_total", 0)}
                 for name, st in stages.items()

@@ -13,6 +13,8 @@
   scenes/<scan_id>.json                  scene-record cache (re-generation skips unification)
   _state/                                resume markers and per-scan sample spools (not published)
   _dropped/<stage>.jsonl                 rows removed by validators, with the reason (not published)
+  meta/checksums.json                    sha256 of every shard and JSONL file (`ladderdata verify`)
+  .ladderdata.lock (+ .owner)            held while a build writes here (dotfiles: never published)
 ```
 Nothing outside this module builds these paths by hand.
 """
@@ -29,6 +31,7 @@ SPATIAL_JSONL = "spld_spatial_data.jsonl"
 PREVIEW_DIR = "preview"
 """`data/preview/`: the `preview` config (rows with embedded frames; not a family)."""
 UNPUBLISHED_DIRS = ("_state", "_dropped", "scenes")
+LOCK_NAME = ".ladderdata.lock"
 """Top-level folders that are working state, never pushed to the Hub."""
 
 
@@ -161,6 +164,21 @@ class BuildLayout:
 
     def dropped(self, stage: str) -> Path:
         return self.dropped_dir / f"{stage}.jsonl"
+
+    @property
+    def checksums_json(self) -> Path:
+        """sha256 and size of every published shard and JSONL file (`ladderdata verify`)."""
+        return self.meta_dir / "checksums.json"
+
+    @property
+    def lock_file(self) -> Path:
+        """Held (filelock) by the one build writing into this folder."""
+        return self.root / LOCK_NAME
+
+    @property
+    def lock_owner(self) -> Path:
+        """pid of the lock's holder (the lock file itself is the library's)."""
+        return self.root / (LOCK_NAME + ".owner")
 
     def is_build(self) -> bool:
         """True when the folder already holds (part of) a build."""

@@ -8,11 +8,15 @@ the user's own raw copy); `--media reference` writes the paths and checksums onl
 
 Entries are made where the frames are read (the per-scan workers, `media_entry`), so hashing runs in
 parallel; the writer only merges them, and copies (checking each file against its recorded hash).
+`media_entry` decodes every image completely before hashing the very bytes it decoded (a JPEG cut after
+its header has a valid header: only a full decode notices), so the hash, and therefore the copy, only
+ever names an image that decodes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -72,6 +76,32 @@ def raw_relpath(color_path: str | Path, source_root: str | Path) -> str:
         return p.as_posix()
 
 
+class UndecodableImage(SourceError):
+    """A colour image that does not decode completely (truncated or corrupt): its frame is dropped."""
+
+
+def check_decodes(data: bytes, path: str | Path) -> tuple[int, int]:
+    """(width, height) after decoding all of `data`; UndecodableImage when it does not decode.
+
+    Pillow's draft mode lets libjpeg skip most of the inverse DCT (a 1/8-scale decode) while still
+    reading every entropy-coded byte, which is what finds a truncated file, at a fraction of the cost.
+    """
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            size = img.size
+            if img.format == "JPEG":
+                img.draft("RGB", (max(1, size[0] // 8), max(1, size[1] // 8)))
+            img.load()
+    except (OSError, SyntaxError, ValueError) as err:  # Pillow reports bad data as any of these
+        detail = " ".join(str(err).split()) or type(err).__name__
+        raise UndecodableImage.at(
+            path, f"colour image does not decode completely ({detail})", "re-export the frame"
+        ) from None
+    return size
+
+
 def media_entry(
     *,
     scan_id: str,
@@ -81,17 +111,22 @@ def media_entry(
     source_root: str | Path,
     licensed: bool,
 ) -> MediaEntry:
-    """Hash one colour frame and describe it (raises SourceError when the file is missing)."""
+    """Decode, then hash one colour frame and describe it (SourceError when the file is missing,
+    UndecodableImage when it does not decode completely)."""
     path = Path(color_path)
     if not path.is_absolute():
         path = Path(source_root) / path
     try:
-        sha, size = file_sha256(path)
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise SourceError.at(
+        raise UndecodableImage.at(
             path, "colour frame used by a question is missing", "re-export the scan"
         ) from None
-    return MediaEntry(scan_id, int(frame_index), source, licensed, raw_relpath(path, source_root), sha, size)
+    check_decodes(data, path)
+    sha = hashlib.sha256(data).hexdigest()
+    return MediaEntry(
+        scan_id, int(frame_index), source, licensed, raw_relpath(path, source_root), sha, len(data)
+    )
 
 
 def write_media(

@@ -7,6 +7,7 @@ independently of the build pipeline.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from pathlib import Path
@@ -16,6 +17,9 @@ import cv2
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from ladderdata.writers.checksums import write_checksums
+from ladderdata.writers.layout import BuildLayout
 
 IMAGE_W, IMAGE_H = 160, 120
 DIRECTIONS = ["left", "right", "front", "back"]
@@ -293,6 +297,12 @@ def make_build(
         }
     }
     (meta / "stats.json").write_text(json.dumps(stats, indent=2))
-    media_json = {"media_policy": media, "images": {}}
+    images = {}  # every image written above, recorded as a build records them (verify checks them)
+    for path in sorted((root / "images").rglob("*.jpg")) if (root / "images").is_dir() else []:
+        rel = path.relative_to(root / "images").as_posix()
+        data = path.read_bytes()
+        images[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    media_json = {"media_policy": media, "images": images}
     (meta / "media.json").write_text(json.dumps(media_json))
+    write_checksums(BuildLayout(root))  # as finalize does: `audit` verifies the build first
     return root

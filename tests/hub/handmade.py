@@ -19,6 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ladderdata.writers.checksums import write_checksums
+from ladderdata.writers.layout import BuildLayout
+
 SCANS = {"scene0001_00": (0, 10, 20), "scene0002_00": (0, 10)}
 
 CARD = """---
@@ -165,6 +168,7 @@ def make_build(
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(images[rel], dst)
     (meta / "media.json").write_text(json.dumps({"media_policy": media, "images": records}, indent=2) + "\n")
+    write_checksums(BuildLayout(root))  # as finalize does: `push` verifies the build first
     if scratch:  # what a real build directory also holds, none of which is published
         for rel, text in {
             "scenes/scene0001_00.json": "{}",
@@ -187,6 +191,7 @@ PUBLISHED = sorted(
         "data/localization/train-00000.parquet",
         "data/multi_view/train-00000.parquet",
         "data/single_image/train-00000.parquet",
+        "meta/checksums.json",
         "meta/info.json",
         "meta/manifest.json",
         "meta/media.json",

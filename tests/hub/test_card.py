@@ -8,6 +8,8 @@ import pytest
 
 from ladderdata.errors import HubError
 from ladderdata.hub_push import prepare_push
+from ladderdata.writers.checksums import write_checksums
+from ladderdata.writers.layout import BuildLayout
 from tests.hub.handmade import CARD
 
 
@@ -51,6 +53,7 @@ def test_missing_card_is_refused(copy_build):
 def test_shards_with_different_schemas_in_one_config_are_refused(copy_build):
     other = pa.table({"question_id": pa.array([9], pa.int64()), "question": ["only two columns"]})
     pq.write_table(other, copy_build.root / "data" / "single_image" / "train-00001.parquet")
+    write_checksums(BuildLayout(copy_build.root))  # recorded, so verify passes and the card check runs
     with pytest.raises(HubError, match="different Parquet schemas"):
         prepare_push(copy_build.root, allow_media=False)
 

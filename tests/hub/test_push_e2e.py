@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 from ladderdata.records import SCHEMA_VERSION
+from ladderdata.writers.checksums import write_checksums
+from ladderdata.writers.layout import BuildLayout
 from tests.hub.conftest import REPO, TOKEN, assert_no_token
 from tests.hub.handmade import CARD, PUBLISHED
 
@@ -35,9 +38,9 @@ def test_dry_run_prints_files_sizes_and_plan_and_contacts_nothing(copy_build, fa
         size = (copy_build.root / rel).stat().st_size
         assert re.search(rf"^\s+{size}\s+{re.escape(rel)}$", proc.stdout, re.M), rel
     assert "_state/" in proc.stdout and "working state" in proc.stdout
-    # 15 files at 4 per commit -> 4 commits; the card is in the last one
+    # 16 files at 4 per commit -> 4 commits; the card is in the last one
     plan = re.findall(r"commit (\d)/4: (\d+) files", proc.stdout)
-    assert [int(n) for _, n in plan] == [4, 4, 4, 3]
+    assert [int(n) for _, n in plan] == [4, 4, 4, 4]
     assert re.search(r"commit 4/4: .*\.\. README\.md\)$", proc.stdout, re.M)
     assert f"schema-v{SCHEMA_VERSION}" in proc.stdout
 
@@ -113,13 +116,18 @@ def test_changed_and_removed_files_are_updated_and_deleted(copy_build, fake_hub,
     (copy_build.root / "spld_spatial_data.jsonl").write_text('{"question_id": 2}\n')
     (copy_build.root / "images" / "scene0002_00" / "10.jpg").unlink()
     media_json = copy_build.root / "meta" / "media.json"
-    media_json.write_text(
-        media_json.read_text().replace('"scene0002_00/10.jpg"', '"scene0002_00/10.jpg-gone"')
-    )
+    media = json.loads(media_json.read_text())
+    del media["images"]["scene0002_00/10.jpg"]  # the rebuilt rows no longer use it
+    media_json.write_text(json.dumps(media, indent=2) + "\n")
+    write_checksums(BuildLayout(copy_build.root))  # as the rebuild that changed them would (push verifies)
     mark = len(fake_hub.events)
     proc = run_cli("push", copy_build.root, REPO, env=AUTH)
     assert proc.returncode == 0, proc.stderr
-    assert _sent_paths(fake_hub.events[mark:]) == {"spld_spatial_data.jsonl", "meta/media.json"}
+    assert _sent_paths(fake_hub.events[mark:]) == {
+        "spld_spatial_data.jsonl",
+        "meta/media.json",
+        "meta/checksums.json",
+    }
     tree = fake_hub.head_tree(REPO)
     assert "images/scene0002_00/10.jpg" not in tree
     assert tree["spld_spatial_data.jsonl"].content == b'{"question_id": 2}\n'
@@ -128,15 +136,14 @@ def test_changed_and_removed_files_are_updated_and_deleted(copy_build, fake_hub,
 
 def test_a_push_that_only_deletes_makes_one_commit(copy_build, fake_hub, run_cli):
     assert run_cli("push", copy_build.root, REPO, env=AUTH).returncode == 0
-    (copy_build.root / "images" / "scene0001_00" / "20.jpg").unlink()
+    # a file verify does not cover (deleting a shard or an image would fail verify: push refuses)
+    (copy_build.root / "meta" / "stats.json").unlink()
     mark = len(fake_hub.events)
     proc = run_cli("push", copy_build.root, REPO, env=AUTH)
     assert proc.returncode == 0, proc.stderr
     commits = [e for e in fake_hub.events[mark:] if e["kind"] == "commit"]
-    assert [(c["files"], c["lfs_files"], c["deleted"]) for c in commits] == [
-        ([], [], ["images/scene0001_00/20.jpg"])
-    ]
-    assert _pushed_paths(fake_hub) == [p for p in PUBLISHED if p != "images/scene0001_00/20.jpg"]
+    assert [(c["files"], c["lfs_files"], c["deleted"]) for c in commits] == [([], [], ["meta/stats.json"])]
+    assert _pushed_paths(fake_hub) == [p for p in PUBLISHED if p != "meta/stats.json"]
 
 
 def test_licensed_build_without_allow_media_uploads_no_images(licensed_build, fake_hub, run_cli):

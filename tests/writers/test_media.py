@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from ladderdata.errors import OutputError
 from ladderdata.writers.layout import BuildLayout
-from ladderdata.writers.media import media_entry, write_media
+from ladderdata.writers.media import UndecodableImage, media_entry, write_media
+
+
+def _jpeg(shade: int) -> bytes:
+    """A small real JPEG (media entries decode every image before hashing it)."""
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 12), (shade, 255 - shade, 40)).save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+BLOBS = {10: _jpeg(10), 20: _jpeg(200)}
 
 
 def _source(tmp_path: Path) -> tuple[Path, dict]:
     root = tmp_path / "raw"
     color = root / "export" / "scene0001_00" / "color"
     color.mkdir(parents=True)
-    blobs = {10: b"\xff\xd8 jpeg ten \xff\xd9", 20: b"\xff\xd8 jpeg twenty \xff\xd9"}
     entries = {}
-    for idx, data in blobs.items():
+    for idx, data in BLOBS.items():
         (color / f"{idx}.jpg").write_bytes(data)
         entries[f"scene0001_00/{idx}.jpg"] = media_entry(
             scan_id="scene0001_00",
@@ -35,7 +46,7 @@ def _source(tmp_path: Path) -> tuple[Path, dict]:
 def test_entry_fields(tmp_path: Path) -> None:
     root, entries = _source(tmp_path)
     e = entries["scene0001_00/10.jpg"]
-    data = b"\xff\xd8 jpeg ten \xff\xd9"
+    data = BLOBS[10]
     assert e.raw == "export/scene0001_00/color/10.jpg"
     assert (e.sha256, e.bytes, e.frame_index, e.licensed) == (
         hashlib.sha256(data).hexdigest(),
@@ -66,7 +77,7 @@ def test_copy_writes_raw_bytes_and_manifest(tmp_path: Path) -> None:
         "copied": 2,
         "reused": 0,
     }
-    assert layout.image("scene0001_00/20.jpg").read_bytes() == b"\xff\xd8 jpeg twenty \xff\xd9"
+    assert layout.image("scene0001_00/20.jpg").read_bytes() == BLOBS[20]
     doc = json.loads(layout.media_json.read_text())
     assert doc["media_policy"] == "copy"
     assert doc["images"]["scene0001_00/10.jpg"] == {
@@ -102,3 +113,19 @@ def test_changed_raw_file_is_refused(tmp_path: Path) -> None:
     (root / "export/scene0001_00/color/10.jpg").write_bytes(b"edited")
     with pytest.raises(OutputError, match="image changed during the build"):
         write_media(BuildLayout(tmp_path / "build"), "copy", entries, {"s": root})
+
+
+def test_an_image_cut_after_its_header_is_refused_before_hashing(tmp_path: Path) -> None:
+    path = tmp_path / "raw" / "export" / "scene0001_00" / "color" / "10.jpg"
+    path.parent.mkdir(parents=True)
+    data = BLOBS[10]
+    path.write_bytes(data[: len(data) - 40])  # the header (and so the size) still reads
+    with pytest.raises(UndecodableImage, match=r"10\.jpg: colour image does not decode completely"):
+        media_entry(
+            scan_id="scene0001_00",
+            frame_index=10,
+            color_path=path,
+            source="s",
+            source_root=tmp_path / "raw",
+            licensed=False,
+        )

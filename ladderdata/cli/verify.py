@@ -9,7 +9,9 @@ import typer
 
 
 def verify(
-    build_dir: Path = typer.Argument(..., help="build directory (as written by `ladderdata build`)"),
+    build_dir: Path = typer.Argument(
+        ..., metavar="BUILD_DIR", help="build directory (as written by `ladderdata build`)"
+    ),
 ) -> None:
     """Check a build's shards, JSONL files and images against meta/; exit 1 naming each mismatch."""
     from ladderdata.verify import verify_build

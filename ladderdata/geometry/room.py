@@ -152,6 +152,17 @@ def floor_shape(points_xy: np.ndarray, alpha: float = DEFAULT_ALPHA) -> FloorSha
     return FloorShape(polygon=coords, area_m2=float(room.area))
 
 
+def rectangle_points(corners_xy: np.ndarray, spacing: float = DEFAULT_SPACING) -> np.ndarray:
+    """Points (M, 2) on a grid of at most `spacing` covering the parallelogram of 4 corners (in
+    order), its edges included: a footprint as floor-level points for the alpha shape."""
+    c = np.asarray(corners_xy, dtype=np.float64).reshape(4, 2)
+    a, b = c[1] - c[0], c[3] - c[0]
+    nu = max(1, int(np.ceil(np.linalg.norm(a) / spacing)))
+    nv = max(1, int(np.ceil(np.linalg.norm(b) / spacing)))
+    s, t = np.meshgrid(np.linspace(0.0, 1.0, nu + 1), np.linspace(0.0, 1.0, nv + 1), indexing="ij")
+    return c[0] + s.reshape(-1, 1) * a + t.reshape(-1, 1) * b
+
+
 def _signed_area(ring: np.ndarray) -> float:
     x, y = ring[:, 0], ring[:, 1]
     return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import shapely
+from scipy.spatial import cKDTree
 
 from ladderdata.errors import ConfigError, SourceError
 from ladderdata.geometry.boxes import box3d_from_points, degenerate_axes
@@ -78,6 +80,8 @@ NO_AXIS_ALIGNMENT = "no_axis_alignment"
 """Skip reason of a scan whose scene file has no axisAlignment (unless allow_unaligned)."""
 STRUCTURE_LABELS = frozenset({"wall", "floor", "ceiling"})
 """Labels that are room structure: never an object of a distance, never a standing footprint."""
+WALL_CONTACT_M = 0.01
+"""Floor points this close to a wall base lie on the room's boundary."""
 FLOOR_CONTACT_M = 0.05
 """An object whose oriented box reaches this close to the floor level stands on the floor."""
 POINT_DECIMALS = 5
@@ -434,26 +438,40 @@ class ScanNetSource(Source):
         remap[mask] = np.arange(int(mask.sum()))
         sub_faces = remap[floor_faces] if floor_faces is not None and len(floor_faces) else None
         parts = [sample_floor_points(vertices[mask], sub_faces, self._rng(scan_id, 2))]
-        # wall bases: wall vertices within the floor band above the floor
+        # wall bases: wall vertices within the floor band above the floor (they only bound the floor)
+        walls = []
         for inst in instances:
             labels = {normalize_label(inst.raw_label), normalize_label(inst.label)}
             if labels & self.wall_labels:
                 pts = vertices[inst.vertices]
                 base = pts[pts[:, 2] <= floor_z + self.floor_band]
-                if len(base):
-                    parts.append(base[:, :2])
-                    stats["room_wall_base_points"] = stats.get("room_wall_base_points", 0) + len(base)
-        # footprints of objects standing on the floor (their oriented box reaches down to it)
+                walls.append(base[:, :2])
+        wall_points = np.concatenate(walls) if walls else np.zeros((0, 2))
+        stats["room_wall_base_points"] = len(wall_points)
+        parts.append(wall_points)
+        # footprints of objects standing on the floor (their oriented box reaches down to it), within
+        # the hull of the floor and the wall bases: a door's frame standing in the wall is not room
+        bounds = shapely.convex_hull(shapely.MultiPoint(np.concatenate(parts))).buffer(1e-6)
         standing = 0
         for inst, obj in zip(instances, objects, strict=True):
             if self._is_structure(inst) or obj.obox is None:
                 continue
             if obj.obox.min[2] <= floor_z + FLOOR_CONTACT_M:
-                parts.append(rectangle_points(obj.obox.corners()[:4, :2], DEFAULT_SPACING))
+                pts = rectangle_points(obj.obox.corners()[:4, :2], DEFAULT_SPACING)
+                inside = shapely.contains_xy(bounds, pts[:, 0], pts[:, 1])
+                parts.append(pts[inside])
                 standing += 1
         stats["room_standing_objects"] = standing
+        parts.append(parts.pop(1))  # wall bases last: a point shared with the floor counts as floor
         points = np.concatenate(parts)
-        shape = floor_shape(points, alpha=self.room_alpha)
+        boundary = np.zeros(len(points), dtype=bool)
+        boundary[len(points) - len(wall_points) :] = True
+        if len(wall_points):
+            # floor points on the wall line bound the floor too: with the wall bases they would span
+            # the outside of a reflex corner (an L-shaped room's inner corner)
+            near, _ = cKDTree(wall_points).query(points, k=1, distance_upper_bound=WALL_CONTACT_M)
+            boundary |= np.isfinite(near)
+        shape = floor_shape(points, alpha=self.room_alpha, boundary=boundary)
         stats["room_floor_points"] = len(points)
         return RoomRecord(floor_polygon=(np.round(shape.polygon, 6) + 0.0).tolist(), area_m2=shape.area_m2)
 

@@ -290,7 +290,9 @@ class ScanNetSource(Source):
             path = scan_dir / name
             if not path.is_file():
                 raise SourceError.at(
-                    path, f"segments file named by {agg_path.name} (segmentsFile) is missing", files.REDOWNLOAD
+                    path,
+                    f"segments file named by {agg_path.name} (segmentsFile) is missing",
+                    files.REDOWNLOAD,
                 )
             return path
         if path.is_file():

@@ -248,6 +248,7 @@ def build_mesh(room: Room, rng: np.random.Generator, step: float = DEFAULT_STEP)
 
     def hidden(xy: np.ndarray) -> np.ndarray:
         return shapely.contains_xy(under, xy[:, 0], xy[:, 1])
+
     for x0, y0, x1, y1 in _floor_cells(room.floor):
         origin = np.array([x0, y0, 0.0])
         builder.quad(

@@ -99,12 +99,17 @@ class VideoTimeline:
         seen = [self.times[p] for p in self.positions if any(self._index.appears(p, i) for i in instance_ids)]
         return min(seen) if seen else None
 
-    def first_shown_appearance(self, instance_ids: list[int]) -> int | None:
-        """Position among the sampled frames of the first one in which any of the instances appears;
-        None when none of them does."""
+    def first_shown_appearance(self, instance_ids: list[int], threshold: float, margin: float) -> int | None:
+        """Position among the sampled frames of the first one in which any of the instances clearly
+        appears (visible pixel share >= threshold x margin), provided no earlier sampled frame shows it
+        near the threshold (share >= threshold / margin); None when it never clearly appears first.
+
+        A share near the threshold in the shown frames could be read either way, so a row depending
+        on it is not answerable from its frames."""
         for k, pos in enumerate(self.sampled):
-            if any(self._index.appears(pos, i) for i in instance_ids):
-                return k
+            share = max(self._index.appearance_share(pos, i) for i in instance_ids)
+            if share >= threshold / margin:
+                return k if share >= threshold * margin else None
         return None
 
     def shown_in_sample(self, instance_id: int) -> bool:

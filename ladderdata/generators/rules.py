@@ -307,7 +307,8 @@ def appearance_order_answer(
     appears or two first appearances are within `min_gap_s` seconds.
 
     `first_shown` (optional) gives, per category, the position among the frames the question shows of
-    the first one it appears in: refused when one appears in none of them, or two first appear in the
+    the first one it clearly appears in (None: never, or not clearly): refused when one has none, or
+    two first appear in the
     same shown frame, or the shown frames give another order than the clip (the row must be answerable
     from what it shows)."""
     if any(t is None for t in first_seen_s.values()):

@@ -125,8 +125,11 @@ class SceneIndex:
         of the image (a 2D box area is not a pixel count: a sliver at the border has a large box).
 
         Records without a pixel share (hand-made scenes) fall back to the visible 2D box area."""
+        return self.appearance_share(frame_pos, instance_id) >= self.settings.appearance_pixel_frac
+
+    def appearance_share(self, frame_pos: int, instance_id: int) -> float:
+        """The object's visible pixel share in a frame (the 2D box area for records without one)."""
         vis = self.visibility[frame_pos].get(instance_id)
         if vis is None or vis.visible_points == 0:
-            return False
-        share = vis.pixel_frac if vis.pixel_frac is not None else vis.area_frac
-        return share >= self.settings.appearance_pixel_frac
+            return 0.0
+        return vis.pixel_frac if vis.pixel_frac is not None else vis.area_frac

@@ -196,6 +196,15 @@ class GenerationSettings(BaseModel):
         description="an object 'appears' once its depth-tested visible pixels cover this share of the image",
     )
 
+    appearance_shown_margin: float = Field(
+        default=1.25,
+        ge=1,
+        description=(
+            "in the frames a question shows, a category's first appearance must be clear: its share "
+            "passes appearance_pixel_frac x this, and stays below appearance_pixel_frac / this before"
+        ),
+    )
+
     # --- media ------------------------------------------------------------------------------------
     video_num_frames: int = Field(default=16, ge=2, description="frames sampled uniformly (16 or 32)")
     video_fps: float = Field(

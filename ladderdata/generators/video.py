@@ -75,8 +75,11 @@ class VideoGenerator(ScanQuestionGenerator):
     def _first_shown(self, run: Run) -> dict[str, int | None]:
         if "first_shown" not in run.cache:
             timeline = self._timeline(run)
+            s = self.settings
             run.cache["first_shown"] = {
-                lab: timeline.first_shown_appearance([o.instance_id for o in objs])
+                lab: timeline.first_shown_appearance(
+                    [o.instance_id for o in objs], s.appearance_pixel_frac, s.appearance_shown_margin
+                )
                 for lab, objs in run.index.instances.items()
             }
         return run.cache["first_shown"]
@@ -125,6 +128,7 @@ class VideoGenerator(ScanQuestionGenerator):
             "first_shown_frame": shown,
             "min_gap_s": self.settings.appearance_min_gap_s,
             "appearance_pixel_frac": self.settings.appearance_pixel_frac,
+            "appearance_shown_margin": self.settings.appearance_shown_margin,
             "clip_fps": self._timeline(run).fps,
         }
         return self._finish(

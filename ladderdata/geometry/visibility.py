@@ -39,6 +39,12 @@ from ladderdata.geometry.transforms import rows_times, world_to_camera
 
 OCCLUSION_TOLERANCE = 0.1
 """Metres a point may lie behind the measured depth and still count as visible."""
+PIXEL_TOLERANCE = 0.02
+"""Metres a point may lie behind the measured depth and still count toward the visible pixels.
+
+Tighter than OCCLUSION_TOLERANCE: a monitor's stand 5 cm behind its screen is "visible" by the
+occlusion test but covers none of the screen's pixels. On the bundled sample the estimate's median
+ratio to the true instance-mask share is 1.01 at 2 cm (1.04 at 10 cm, with a 1.66 90th percentile)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,7 @@ def frame_visibility(
     object_bounds: tuple[np.ndarray, np.ndarray] | None = None,
     point_areas: np.ndarray | None = None,
     point_normals: np.ndarray | None = None,
+    pixel_tolerance: float = PIXEL_TOLERANCE,
 ) -> FrameVisibility:
     """Visibility of `n_objects` objects in one frame.
 
@@ -163,7 +170,9 @@ def frame_visibility(
 
     point_areas, point_normals: optional (N,) surface area each point stands for and (N, 3) world
     normals; with them, `pixels` estimates each object's visible pixel count
-    (`surface.projected_pixel_area` summed over its visible points).
+    (`surface.projected_pixel_area` summed over its visible points that lie within `pixel_tolerance`
+    of the measured depth: a surface a few centimetres behind another passes the occlusion test, yet
+    the pixels show only the front one, and counting both would double a monitor's share).
 
     Depth pixels come from projecting the camera-frame points with `k_depth`, which is the same ray
     mapping as `projection.color_to_depth_pixels` (colour and depth share the camera frame).
@@ -199,11 +208,16 @@ def frame_visibility(
     uv = project_camera_points(cam, k_color)
     inside = (z > MIN_DEPTH) & in_image(uv, width, height)
     visible = inside.copy()
+    on_surface = inside.copy()  # visible and on the measured surface: what the pixels show
     if depth_m is not None and np.any(inside):
         kd = k_color if k_depth is None else k_depth
         sel = np.flatnonzero(inside)
         depth_uv = project_camera_points(cam[sel], kd)
         visible[sel] = ~depth_occluded(z[sel], depth_uv, depth_m, occlusion_tolerance)
+        if weights is not None:
+            on_surface[sel] = ~depth_occluded(
+                z[sel], depth_uv, depth_m, min(pixel_tolerance, occlusion_tolerance)
+            )
 
     in_counts = np.bincount(idx[inside], minlength=n_objects)
     vis_counts = np.bincount(idx[visible], minlength=n_objects)
@@ -213,11 +227,13 @@ def frame_visibility(
     pixels = None
     if weights is not None:
         pixels = np.zeros(n_objects)
-        if np.any(visible):
+        if np.any(on_surface):
             k = np.asarray(k_color, dtype=np.float64)
-            normals_cam = rows_times(weights[1][visible], np.asarray(pose, dtype=np.float64)[:3, :3])
-            area = projected_pixel_area(cam[visible], normals_cam, weights[0][visible], k[0, 0], k[1, 1])
-            pixels = np.bincount(idx[visible], weights=area, minlength=n_objects)
+            normals_cam = rows_times(weights[1][on_surface], np.asarray(pose, dtype=np.float64)[:3, :3])
+            area = projected_pixel_area(
+                cam[on_surface], normals_cam, weights[0][on_surface], k[0, 0], k[1, 1]
+            )
+            pixels = np.bincount(idx[on_surface], weights=area, minlength=n_objects)
 
     boxes = np.full((n_objects, 4), -1, dtype=np.int64)
     if np.any(visible):

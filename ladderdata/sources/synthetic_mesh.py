@@ -8,8 +8,9 @@ into tiles of at most `segment_size` metres and each tile is one segment of the 
 (an object, a wall, the floor) is a set of segments, i.e. one segGroup of the aggregation file.
 
 The floor is left out under every furniture part that stands on it (a bed's base, a cabinet's plinth,
-a table's legs), as in real reconstructions: nothing there was ever seen by the sensor. Room-size
-answers must then add the footprints of floor-standing objects back (question-rules.md, room size).
+a table's legs), as in real reconstructions: nothing there was ever seen by the sensor. Only grid cells
+wholly under a part go, so no hole is ever in sight. Room-size answers must then add the footprints of
+floor-standing objects back (question-rules.md, room size).
 
 Colours are per vertex (RGB): the part's colour with a little per-vertex noise, wooden planks or tiles
 on the floor and a slight mottling on walls, so the mesh and the rendered images look alike.
@@ -109,8 +110,8 @@ class _Builder:
     ) -> None:
         """Tessellate origin + s a + t b (s, t in [0, 1]); outward normal a x b.
 
-        `hidden(xy (K, 2)) -> (K,) bool` drops the grid cells whose centre it marks (and the vertices
-        left without a cell)."""
+        `hidden(xy (K, 2)) -> (K,) bool` drops the grid cells whose four corners it all marks (a cell
+        wholly under something; the vertices left without a cell go too), so no hole is ever in sight."""
         la, lb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
         nu, nv = max(1, math.ceil(la / self.step - 1e-9)), max(1, math.ceil(lb / self.step - 1e-9))
         s = np.linspace(0.0, 1.0, nu + 1)
@@ -130,10 +131,8 @@ class _Builder:
         v01, v11 = idx[:-1, 1:].reshape(-1), idx[1:, 1:].reshape(-1)
         tris = np.concatenate([np.stack([v00, v10, v11], 1), np.stack([v00, v11, v01], 1)])
         if hidden is not None:
-            cs, ct = (s[:-1] + s[1:]) / 2, (t[:-1] + t[1:]) / 2
-            cu, cv = np.meshgrid(cs, ct, indexing="ij")
-            centres = origin + cu.reshape(-1, 1) * a + cv.reshape(-1, 1) * b
-            keep_cell = ~np.asarray(hidden(centres[:, :2]), dtype=bool)
+            covered = np.asarray(hidden(pts[:, :2]), dtype=bool)
+            keep_cell = ~(covered[v00] & covered[v10] & covered[v01] & covered[v11])
             tris = tris[np.concatenate([keep_cell, keep_cell])]
             used = np.zeros(len(pts), dtype=bool)
             used[tris.reshape(-1)] = True
@@ -247,7 +246,8 @@ def build_mesh(room: Room, rng: np.random.Generator, step: float = DEFAULT_STEP)
     shapely.prepare(under)
 
     def hidden(xy: np.ndarray) -> np.ndarray:
-        return shapely.contains_xy(under, xy[:, 0], xy[:, 1])
+        # covered (boundary included): a cell flush with a part's edge is under it
+        return shapely.intersects_xy(under, xy[:, 0], xy[:, 1])
 
     for x0, y0, x1, y1 in _floor_cells(room.floor):
         origin = np.array([x0, y0, 0.0])

@@ -87,6 +87,15 @@ class SourceConfig(_Strict):
     label_map: Path | None = Field(
         default=None, description="raw label -> vocabulary map (.yaml or ScanNet's .tsv); none = raw labels"
     )
+    label_column: str = Field(
+        default="category",
+        min_length=1,
+        description="column of a .tsv label map to map to: category, nyu40class, mpcat40, ...",
+    )
+    allow_unaligned: bool = Field(
+        default=False,
+        description="read scans without axisAlignment in their mesh frame (else they are skipped)",
+    )
 
     @field_validator("scans")
     @classmethod
@@ -378,7 +387,7 @@ def _resolve_paths(cfg: BuildConfig, base: Path, manifest: Path) -> BuildConfig:
                     "(relative to the manifest's folder) or remove the key"
                 )
             try:
-                LabelMap.load(label_map)
+                LabelMap.load(label_map, column=s.label_column)
             except LadderDataError as err:
                 raise ConfigError(f"{manifest}: sources[{i}].label_map: {err}") from None
             update["label_map"] = label_map

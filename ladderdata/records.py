@@ -18,8 +18,17 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SCHEMA_VERSION = "1.0"
-"""Version of the output schema (tag pushed with builds; bump on any column change)."""
+SCHEMA_VERSION = "1.1"
+"""Version of the output schema (tag pushed with builds; bump on any column change).
+
+1.1: object sizes from yaw-oriented boxes, point-set distances, visible-pixel appearance; references
+record the oriented box (`size_m`, `yaw`) of every sized object."""
+
+RECORD_VERSION = 2
+"""Version of SceneRecord's layout (cached scene records of another version are rebuilt).
+
+2: ObjectRecord.obox (yaw-oriented box beside the axis-aligned `box`), SceneRecord.object_distances
+(point-set distances), ObjectVisibility.pixel_frac (visible pixel share)."""
 
 
 class Family(StrEnum):
@@ -128,12 +137,18 @@ class Box3D(_Record):
 
 
 class ObjectRecord(_Record):
-    """One annotated instance (a ScanNet segGroup)."""
+    """One annotated instance (a ScanNet segGroup).
+
+    `box` is the axis-aligned box of the instance points; `obox` the gravity-aligned oriented box (yaw
+    about z from the minimum-area rectangle of the footprint, z extent from the points). Answers use
+    the oriented box (`shape`): an axis-aligned box overstates rotated objects.
+    """
 
     instance_id: int
     raw_label: str
     label: str
     box: Box3D
+    obox: Box3D | None = Field(default=None, description="yaw-only oriented box (None: same as box)")
     point_count: int = Field(ge=1)
     points: list[list[float]] = Field(
         default_factory=list, description="bounded, seeded sample of instance points (aligned frame)"
@@ -142,6 +157,11 @@ class ObjectRecord(_Record):
     def points_array(self) -> np.ndarray:
         """Sampled points as an (N, 3) float64 array."""
         return np.asarray(self.points, dtype=np.float64).reshape(-1, 3)
+
+    @property
+    def shape(self) -> Box3D:
+        """The box answers are measured on: the oriented box when there is one, else the AABB."""
+        return self.obox if self.obox is not None else self.box
 
 
 class ObjectVisibility(_Record):
@@ -156,6 +176,12 @@ class ObjectVisibility(_Record):
     )
     truncated: bool = False
     area_frac: float = Field(default=0.0, ge=0.0, le=1.0, description="bbox_2d area / image area")
+    pixel_frac: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="share of the image's pixels the object's depth-tested visible surface covers",
+    )
 
 
 class FrameRecord(_Record):
@@ -225,6 +251,11 @@ class SceneRecord(_Record):
     video: VideoRecord | None = None
     color_size: tuple[int, int] = Field(default=(1296, 968), description="(width, height)")
     stats: dict[str, int] = Field(default_factory=dict, description="frames kept/skipped per reason")
+    object_distances: list[tuple[int, int, float]] = Field(
+        default_factory=list,
+        description="(instance a, instance b, metres) minimum distance between the objects' surface points",
+    )
+    record_version: int = RECORD_VERSION
 
     @field_validator("axis_alignment")
     @classmethod

@@ -84,6 +84,17 @@ def scenes(
         metavar="FILE",
         help="raw label map: ScanNet's labels .tsv or a YAML map (manifests/labels/)",
     ),
+    label_column: str = typer.Option(
+        "category",
+        "--label-column",
+        metavar="COLUMN",
+        help="column of a .tsv label map to map raw labels to (category, nyu40class, mpcat40, ...)",
+    ),
+    allow_unaligned: bool = typer.Option(
+        False,
+        "--allow-unaligned",
+        help="read scans without axisAlignment in their mesh frame instead of skipping them",
+    ),
     seed: int = typer.Option(0, "--seed", metavar="SEED", help="seed of the point and floor samplers"),
 ) -> None:
     """Read scans into normalized scene records (3D boxes, aligned poses, 2D boxes, visibility, room)."""
@@ -103,6 +114,8 @@ def scenes(
         frame_stride=frame_stride,
         scan_ids=parse_scan_ids(scan_ids),
         label_map=label_map,
+        label_column=label_column,
+        allow_unaligned=allow_unaligned,
         on_error="raise" if strict else "skip",
         seed=seed,
     )

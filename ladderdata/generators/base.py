@@ -263,10 +263,12 @@ def object_ref(obj: Any) -> dict[str, Any]:
 
 def object_size_reference(obj: Any, decimals: int) -> dict[str, Any]:
     """Reference values of an object-size answer (what `validators.answers.recheck` reads back)."""
+    box = obj.shape  # the oriented box: an axis-aligned box overstates rotated objects
     return {
         "objects": [object_ref(obj)],
-        "size_m": [float(x) for x in obj.box.size],
-        "longest_side_m": obj.box.longest_side,
+        "size_m": [float(x) for x in box.size],
+        "yaw": float(box.yaw),
+        "longest_side_m": box.longest_side,
         "decimals": decimals,
     }
 

@@ -72,19 +72,22 @@ def select_views(
 class VideoTimeline:
     """The clip a video question is about: its frame positions, their times, and the sampled frames.
 
-    The clip is the frames the scene's video record plays (every frame when there is none). Times
-    follow VSI-Bench's convention for ScanNet, whose videos play the sensor frames at 24 fps: a frame's
-    time is its (sensor) frame index / `fps` (`GenerationSettings.video_fps`), whatever rate a source's
-    own mp4 was encoded at, so the appearance gap rule means the same for every source.
+    The clip is the frames the scene's video record plays (every frame when there is none). Times are
+    on the clip's own clock: a frame's position in the clip / the clip's fps (the video record's rate;
+    `fps`, i.e. `GenerationSettings.video_fps`, when the scene has no video record), so "1 s apart" is
+    one second of the video the question shows.
     """
 
     def __init__(self, index: SceneIndex, n_frames: int, fps: float):
         video = index.scene.video
-        clip = None if video is None else set(video.frame_indices)
+        clip = None if video is None else {f: k for k, f in enumerate(video.frame_indices)}
+        self.fps: float = fps if video is None else float(video.fps)
         self.positions: list[int] = [
             p for p, f in enumerate(index.frames) if clip is None or f.frame_index in clip
         ]
-        self.times: dict[int, float] = {p: index.frames[p].frame_index / fps for p in self.positions}
+        self.times: dict[int, float] = {
+            p: (p if clip is None else clip[index.frames[p].frame_index]) / self.fps for p in self.positions
+        }
         self.sampled: list[int] = [
             self.positions[k] for k in uniform_positions(len(self.positions), n_frames)
         ]
@@ -95,6 +98,19 @@ class VideoTimeline:
         sampled ones); None when it never does."""
         seen = [self.times[p] for p in self.positions if any(self._index.appears(p, i) for i in instance_ids)]
         return min(seen) if seen else None
+
+    def first_shown_appearance(self, instance_ids: list[int], threshold: float, margin: float) -> int | None:
+        """Position among the sampled frames of the first one in which any of the instances clearly
+        appears (visible pixel share >= threshold x margin), provided no earlier sampled frame shows it
+        near the threshold (share >= threshold / margin); None when it never clearly appears first.
+
+        A share near the threshold in the shown frames could be read either way, so a row depending
+        on it is not answerable from its frames."""
+        for k, pos in enumerate(self.sampled):
+            share = max(self._index.appearance_share(pos, i) for i in instance_ids)
+            if share >= threshold / margin:
+                return k if share >= threshold * margin else None
+        return None
 
     def shown_in_sample(self, instance_id: int) -> bool:
         """Whether the object is shown in at least one sampled frame."""

@@ -49,8 +49,20 @@ def balance_key(sample_or_type: QASample | str, subtype: str | None = None, n_op
     return f"{sample_or_type}|{subtype or ''}|{n_options}"
 
 
+def group_key(key: str) -> str:
+    """The (question type, number of options) group of a balance key: its subtype dropped."""
+    qtype, _subtype, n = key.split("|")
+    return f"{qtype}||{n}"
+
+
 class LetterBalancer:
-    """Counts correct-answer letters per key; `choose` returns the least-used letter (ties: alphabetical)."""
+    """Counts correct-answer letters per key; `choose` returns the least-used letter.
+
+    Ties between letters equally used within the key (question type, subtype, option count) go to the
+    letter least used in the key's group (the same type and option count over all subtypes), then
+    alphabetically: each subtype's leftover rows then land on different letters, so the group meets
+    the tolerance too (4-option relative direction mixes hard, camera and diagonal rows).
+    """
 
     def __init__(self) -> None:
         self._counts: dict[str, Counter[str]] = {}
@@ -60,11 +72,14 @@ class LetterBalancer:
         if not 1 <= n_options <= len(LETTERS):
             raise ValueError(f"n_options must be within 1..{len(LETTERS)}, got {n_options}")
         counts = self._counts.get(key, Counter())
-        return min(LETTERS[:n_options], key=lambda letter: (counts[letter], letter))
+        group = self._counts.get(group_key(key), Counter()) if "|" in key else Counter()
+        return min(LETTERS[:n_options], key=lambda letter: (counts[letter], group[letter], letter))
 
     def record(self, key: str, letter: str) -> None:
-        """Count one correct answer at `letter`."""
+        """Count one correct answer at `letter` (in its key and, for balance keys, its group)."""
         self._counts.setdefault(key, Counter())[letter] += 1
+        if key.count("|") == 2 and group_key(key) != key:
+            self._counts.setdefault(group_key(key), Counter())[letter] += 1
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Snapshot: key -> letter -> count."""

@@ -1,8 +1,10 @@
 """The measurements generators take from SceneRecords, built on `ladderdata.geometry`.
 
-Boxes are gravity-aligned (z up) with a yaw about z (records.Box3D); the project's adapters emit
-axis-aligned boxes (yaw 0), measured exactly by `geometry.distances.box_distance`. For a yawed box the
-distance is still exact: each box is its floor footprint (a rectangle) times a z interval, and for such
+Boxes are gravity-aligned (z up) with a yaw about z (records.Box3D). Answers use each object's oriented
+box (`ObjectRecord.shape`: yaw from the minimum-area rectangle of the footprint) for sizes, centres,
+corners and footprints, and point-set distances between objects (`point_distance`; adapters store the
+full-mesh ones in `SceneRecord.object_distances`). Box distances remain for objects without points; an
+axis-aligned pair is measured by `geometry.distances.box_distance`, and a yawed box is still exact: each box is its floor footprint (a rectangle) times a z interval, and for such
 product sets the squared distance is the squared footprint distance (shapely polygons) plus the squared
 z-interval gap.
 """
@@ -30,6 +32,21 @@ def box_distance(a: Box3D, b: Box3D) -> float:
     pa, pb = (shapely.convex_hull(shapely.MultiPoint(box_corners(x)[:, :2])) for x in (a, b))
     dz = max(0.0, a.min[2] - b.max[2], b.min[2] - a.max[2])
     return math.hypot(float(shapely.distance(pa, pb)), dz)
+
+
+def point_distance(a, b) -> float:
+    """Minimum Euclidean distance between two ObjectRecords' stored surface points (KD-tree)."""
+    return distances.point_set_distance(a.points_array(), b.points_array())
+
+
+def footprint(box: Box3D) -> shapely.Polygon:
+    """The box's floor footprint (a rectangle in the xy plane)."""
+    return shapely.convex_hull(shapely.MultiPoint(box_corners(box)[:4, :2]))
+
+
+def footprint_gap(a: Box3D, b: Box3D) -> float:
+    """Floor-plane distance between two boxes' footprints (0 when they overlap: one stands on the other)."""
+    return float(shapely.distance(footprint(a), footprint(b)))
 
 
 def floor_xy(box: Box3D) -> tuple[float, float]:

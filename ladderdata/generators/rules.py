@@ -31,6 +31,8 @@ BACK_SECTOR_IN_EASY = "back_sector_in_easy"
 SEPARATION_TOO_SMALL = "separation_too_small"
 AXIS_AMBIGUOUS = "axis_ambiguous"
 APPEARANCE_GAP_TOO_SMALL = "appearance_gap_too_small"
+SAME_SHOWN_FRAME = "same_shown_frame"
+TARGET_ON_STANDPOINT = "target_on_standpoint"
 NEVER_APPEARS = "never_appears"
 COUNT_BELOW_TWO = "count_below_2"
 NO_ROOM_AREA = "no_room_area"
@@ -136,9 +138,10 @@ SECTORS: dict[str, tuple[tuple[float, str], ...]] = {
     # (start angle, label): a sector runs from its start to the next start (wrapping at 360)
     "hard": ((0.0, "front-left"), (90.0, "back-left"), (180.0, "back-right"), (270.0, "front-right")),
     "medium": ((0.0, "left"), (135.0, "back"), (225.0, "right")),
-    "easy": ((0.0, "left"), (135.0, "back"), (225.0, "right")),
+    "easy": ((0.0, "left"), (90.0, "back"), (270.0, "right")),
 }
-"""Sector starts per difficulty. Easy shares medium's sectors and refuses the back one."""
+"""Sector starts per difficulty. Easy (left or right) refuses the whole back half: a target behind you
+is neither plainly left nor right."""
 
 DIRECTION_OPTIONS: dict[str, tuple[str, ...]] = {
     "hard": ("front-left", "front-right", "back-left", "back-right"),
@@ -191,12 +194,17 @@ def allocentric_direction_answer(
     min_pair_m: float,
     max_pair_m: float,
     max_corners_off: int,
+    footprint_gap_m: float | None = None,
+    min_footprint_gap_m: float = 0.0,
 ) -> Decision:
     """'If I am standing by P and facing O, is Q to my ...': the sector of Q, or a refusal.
 
     Refused when a pairwise centre distance (floor plane) is outside [min_pair_m, max_pair_m], the
     angle is within `margin_deg` of a sector boundary (either side), Q is behind in the easy variant,
-    or more than `max_corners_off` of Q's box corners fall in another sector than its centre.
+    more than `max_corners_off` of Q's box corners fall in another sector than its centre, or Q's
+    footprint is within `min_footprint_gap_m` of P's or O's (`footprint_gap_m`, the smaller of the two
+    floor-plane gaps; 0 when Q stands on one of them): a monitor on the desk you stand by is on no
+    definite side of you.
     """
     pts = (positioning_xy, orienting_xy, querying_xy)
     for i in range(3):
@@ -217,6 +225,8 @@ def allocentric_direction_answer(
     )
     if off > max_corners_off:
         return refuse(CORNERS_CROSS_SECTOR)
+    if footprint_gap_m is not None and footprint_gap_m < min_footprint_gap_m:
+        return refuse(TARGET_ON_STANDPOINT)
     return Decision(answer=sector)
 
 
@@ -243,6 +253,7 @@ def camera_direction_answer(
     reference_z: tuple[float, float],
     *,
     min_separation_m: float,
+    clear_gap_m: float = 0.0,
 ) -> tuple[str | None, Decision]:
     """Where the subject is relative to the reference, seen from the camera: `(subtype, decision)`.
 
@@ -252,6 +263,11 @@ def camera_direction_answer(
     deciding axis with overlapping extents on the other gives the four-way answer (subtype 'camera':
     left/right from x, front = nearer the camera); two deciding axes give the diagonal answer
     (subtype 'diagonal': front-left, ...). Anything else is refused.
+
+    One right option: a direction *holds* when the extents are disjoint on its axis. With
+    `clear_gap_m`, an axis decides only when its extents are apart by at least that much, and in the
+    four-way variant the other axis must overlap by at least that much, so no second direction holds
+    (or nearly holds: a box a few centimetres off would flip it).
     """
 
     def centre(iv: tuple[float, float]) -> float:
@@ -261,15 +277,15 @@ def camera_direction_answer(
     dz = centre(subject_z) - centre(reference_z)
     gap_x = interval_gap(subject_x, reference_x)
     gap_z = interval_gap(subject_z, reference_z)
-    decides_x = gap_x > 0 and abs(dx) >= min_separation_m
-    decides_z = gap_z > 0 and abs(dz) >= min_separation_m
+    decides_x = gap_x > clear_gap_m and abs(dx) >= min_separation_m
+    decides_z = gap_z > clear_gap_m and abs(dz) >= min_separation_m
     lr = "left" if dx < 0 else "right"
     fb = "front" if dz < 0 else "back"
     if decides_x and decides_z:
         return "diagonal", Decision(answer=f"{fb}-{lr}")
-    if decides_x and gap_z <= 0:
+    if decides_x and gap_z <= -clear_gap_m:
         return "camera", Decision(answer=lr)
-    if decides_z and gap_x <= 0:
+    if decides_z and gap_x <= -clear_gap_m:
         return "camera", Decision(answer=fb)
     if decides_x or decides_z:
         # one axis decides, the other is disjoint but too close to call: neither variant is clean
@@ -282,14 +298,30 @@ def camera_direction_answer(
 # ---------------------------------------------------------------------------------------------------
 
 
-def appearance_order_answer(first_seen_s: dict[str, float | None], min_gap_s: float) -> Decision:
+def appearance_order_answer(
+    first_seen_s: dict[str, float | None],
+    min_gap_s: float,
+    first_shown: dict[str, int | None] | None = None,
+) -> Decision:
     """Categories in order of first appearance, as the option text 'a, b, c, d'; refused when one never
-    appears or two first appearances are within `min_gap_s` seconds."""
+    appears or two first appearances are within `min_gap_s` seconds.
+
+    `first_shown` (optional) gives, per category, the position among the frames the question shows of
+    the first one it clearly appears in (None: never, or not clearly): refused when one has none, or
+    two first appear in the
+    same shown frame, or the shown frames give another order than the clip (the row must be answerable
+    from what it shows)."""
     if any(t is None for t in first_seen_s.values()):
         return refuse(NEVER_APPEARS)
     ranked = sorted(first_seen_s.items(), key=lambda kv: (kv[1], kv[0]))
     if any(b[1] - a[1] < min_gap_s for a, b in pairwise(ranked)):
         return refuse(APPEARANCE_GAP_TOO_SMALL)
+    if first_shown is not None:
+        shown = [first_shown.get(name) for name, _ in ranked]
+        if any(k is None for k in shown):
+            return refuse(NEVER_APPEARS)
+        if any(b <= a for a, b in pairwise(shown)):  # same frame, or out of order
+            return refuse(SAME_SHOWN_FRAME)
     return Decision(answer=order_text([name for name, _ in ranked]))
 
 

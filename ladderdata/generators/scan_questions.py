@@ -1,7 +1,8 @@
 """Questions about a whole scan shown through a set of frames (shared by multi-view and video).
 
-Object count, absolute distance, object size, relative distance (a candidate category's distance is to
-its closest instance) and allocentric relative direction are answered from the scan's 3D boxes; the
+Object count, absolute distance (point-set distance), object size (oriented box), relative distance (a
+candidate category's distance is to its closest instance) and allocentric relative direction (oriented
+box centres, corners and footprints) are answered from the scan's geometry; the
 subclass chooses the media (`select_media`) so that every object the answer depends on is shown in at
 least one of the frames.
 """
@@ -25,7 +26,7 @@ from ladderdata.generators.base import (
     object_size_reference,
 )
 from ladderdata.generators.combos import seeded_combinations
-from ladderdata.generators.measures import box_corners, floor_xy
+from ladderdata.generators.measures import box_corners, floor_xy, footprint_gap
 from ladderdata.records import FrameRecord, ObjectRecord, QASample, QuestionType
 
 QT = QuestionType
@@ -180,7 +181,7 @@ class ScanQuestionGenerator(Generator):
 
     def _object_size(self, run: Run, rng: random.Random, labels: tuple[str, ...]) -> QASample | str:
         obj = run.index.unique[labels[0]]
-        decision = rules.object_size_answer(obj.box.longest_side, self.settings.size_decimals)
+        decision = rules.object_size_answer(obj.shape.longest_side, self.settings.size_decimals)
         reference = object_size_reference(obj, self.settings.size_decimals)
         return self._finish(
             run,
@@ -257,8 +258,10 @@ class ScanQuestionGenerator(Generator):
     ) -> QASample | str:
         p, o, q = (run.index.unique[lab] for lab in roles)
         s = self.settings
-        p_xy, o_xy, q_xy = floor_xy(p.box), floor_xy(o.box), floor_xy(q.box)
-        corners = [(float(x), float(y)) for x, y in box_corners(q.box)[:, :2]]
+        p_xy, o_xy, q_xy = floor_xy(p.shape), floor_xy(o.shape), floor_xy(q.shape)
+        corners = [(float(x), float(y)) for x, y in box_corners(q.shape)[:, :2]]
+        # Q on (or beside) the object you stand by or face: its side depends on where exactly you stand
+        gap = min(footprint_gap(q.shape, p.shape), footprint_gap(q.shape, o.shape))
         # the least-emitted difficulty first, so difficulties stay balanced within a scan
         order = sorted(
             s.direction_difficulties,
@@ -276,6 +279,8 @@ class ScanQuestionGenerator(Generator):
                 min_pair_m=s.direction_min_pair_distance_m,
                 max_pair_m=s.direction_max_pair_distance_m,
                 max_corners_off=s.direction_max_corners_off,
+                footprint_gap_m=gap,
+                min_footprint_gap_m=s.direction_min_footprint_gap_m,
             )
             if decision.ok:
                 break
@@ -293,6 +298,8 @@ class ScanQuestionGenerator(Generator):
             "margin_deg": s.direction_boundary_margin_deg,
             "pair_distance_range_m": [s.direction_min_pair_distance_m, s.direction_max_pair_distance_m],
             "max_corners_off": s.direction_max_corners_off,
+            "footprint_gap_m": gap,
+            "min_footprint_gap_m": s.direction_min_footprint_gap_m,
         }
         return self._finish(
             run,

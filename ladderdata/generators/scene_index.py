@@ -1,5 +1,10 @@
 """Per-scene lookups shared by the generators: nameable objects, per-frame visibility, distances.
 
+Distances are point-set distances (question-rules.md, absolute distance): the minimum Euclidean
+distance between the two objects' surface points. Adapters measure them once per pair on every mesh
+vertex (`SceneRecord.object_distances`); a pair they did not measure falls back to the objects' stored
+point samples (KD-tree), and only objects without points to their oriented boxes.
+
 Built once per `generate` call from a SceneRecord and the settings. Vocabulary rules
 (question-rules.md): excluded categories are never asked about; a category may be named with "the"
 only when it has exactly one instance in the scan (counted over every instance, however small, so a
@@ -8,7 +13,7 @@ second tiny chair still makes "the chair" ambiguous); objects below `min_object_
 
 from __future__ import annotations
 
-from ladderdata.generators.measures import box_distance
+from ladderdata.generators.measures import box_distance, point_distance
 from ladderdata.generators.settings import GenerationSettings
 from ladderdata.records import FrameRecord, ObjectRecord, ObjectVisibility, SceneRecord
 
@@ -29,14 +34,16 @@ class SceneIndex:
         self.unique: dict[str, ObjectRecord] = {
             label: objs[0]
             for label, objs in self.instances.items()
-            if len(objs) == 1 and objs[0].box.longest_side >= settings.min_object_size_m
+            if len(objs) == 1 and objs[0].shape.longest_side >= settings.min_object_size_m
         }
         """Nameable objects by label: categories with one instance, large enough to name."""
         self.frames: list[FrameRecord] = sorted(scene.frames, key=lambda f: f.frame_index)
         self.visibility: list[dict[int, ObjectVisibility]] = [
             {v.instance_id: v for v in f.visibility} for f in self.frames
         ]
-        self._distances: dict[tuple[int, int], float] = {}
+        self._distances: dict[tuple[int, int], float] = {
+            (int(a), int(b)): float(d) for a, b, d in scene.object_distances
+        }
 
     @property
     def labels(self) -> list[str]:
@@ -44,10 +51,13 @@ class SceneIndex:
         return list(self.instances)
 
     def distance(self, a: ObjectRecord, b: ObjectRecord) -> float:
-        """Box-to-box distance in metres (cached)."""
+        """Minimum distance in metres between the two objects' surface points (see module docstring)."""
         key = (min(a.instance_id, b.instance_id), max(a.instance_id, b.instance_id))
         if key not in self._distances:
-            self._distances[key] = box_distance(a.box, b.box)
+            if a.points and b.points:
+                self._distances[key] = point_distance(a, b)
+            else:
+                self._distances[key] = box_distance(a.shape, b.shape)
         return self._distances[key]
 
     def closest_instance(self, primary: ObjectRecord, label: str) -> tuple[ObjectRecord, float]:
@@ -111,11 +121,15 @@ class SceneIndex:
         )
 
     def appears(self, frame_pos: int, instance_id: int) -> bool:
-        """Appearance-order rule: the object's visible 2D box covers `appearance_area_frac`."""
+        """Appearance-order rule: the object's depth-tested visible pixels cover `appearance_pixel_frac`
+        of the image (a 2D box area is not a pixel count: a sliver at the border has a large box).
+
+        Records without a pixel share (hand-made scenes) fall back to the visible 2D box area."""
+        return self.appearance_share(frame_pos, instance_id) >= self.settings.appearance_pixel_frac
+
+    def appearance_share(self, frame_pos: int, instance_id: int) -> float:
+        """The object's visible pixel share in a frame (the 2D box area for records without one)."""
         vis = self.visibility[frame_pos].get(instance_id)
-        return (
-            vis is not None
-            and vis.visible_points > 0
-            and vis.bbox_2d is not None
-            and vis.area_frac >= self.settings.appearance_area_frac
-        )
+        if vis is None or vis.visible_points == 0:
+            return 0.0
+        return vis.pixel_frac if vis.pixel_frac is not None else vis.area_frac

@@ -164,11 +164,24 @@ class GenerationSettings(BaseModel):
     direction_max_corners_off: int = Field(
         default=2, ge=0, le=8, description="max of Q's 8 box corners in another sector than its centre"
     )
+    direction_min_footprint_gap_m: float = Field(
+        default=0.3,
+        ge=0,
+        description="refuse when Q stands on, or this close to, the footprint of P or O (floor plane)",
+    )
     direction_difficulties: tuple[Difficulty, ...] = ("easy", "medium", "hard")
 
     # --- camera-centric relative direction (single image) -----------------------------------------
     camera_direction_min_separation_m: float = Field(
         default=0.15, ge=0, description="deciding centre difference in the camera frame"
+    )
+    camera_direction_clear_gap_m: float = Field(
+        default=0.05,
+        ge=0,
+        description=(
+            "a deciding axis needs the extents this far apart, the other axis (four-way variant) this "
+            "much overlap: exactly one option holds"
+        ),
     )
     camera_direction_diagonal: bool = Field(
         default=True, description="emit the diagonal variant (front-left, ...) when both axes decide"
@@ -176,8 +189,20 @@ class GenerationSettings(BaseModel):
 
     # --- appearance order (video) -----------------------------------------------------------------
     appearance_min_gap_s: float = Field(default=1.0, ge=0)
-    appearance_area_frac: float = Field(
-        default=0.01, ge=0, le=1, description="an object 'appears' once its visible 2D box covers this"
+    appearance_pixel_frac: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="an object 'appears' once its depth-tested visible pixels cover this share of the image",
+    )
+
+    appearance_shown_margin: float = Field(
+        default=1.25,
+        ge=1,
+        description=(
+            "in the frames a question shows, a category's first appearance must be clear: its share "
+            "passes appearance_pixel_frac x this, and stays below appearance_pixel_frac / this before"
+        ),
     )
 
     # --- media ------------------------------------------------------------------------------------

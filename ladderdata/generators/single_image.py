@@ -108,7 +108,7 @@ class SingleImageGenerator(Generator):
             inst = idx.sole_instance_in_image(pos, label)
             if (
                 inst is not None
-                and inst.box.longest_side >= s.min_object_size_m
+                and inst.shape.longest_side >= s.min_object_size_m
                 and idx.candidate_visible(pos, inst.instance_id)
             ):
                 out[label] = inst
@@ -198,7 +198,7 @@ class SingleImageGenerator(Generator):
     ) -> QASample | str:
         (obj,) = objs
         qt = QT.object_size
-        decision = rules.object_size_answer(obj.box.longest_side, self.settings.size_decimals)
+        decision = rules.object_size_answer(obj.shape.longest_side, self.settings.size_decimals)
         frame = run.index.frames[pos]
         if not self.claim(run, [obj.label], [frame]):
             return DUPLICATE
@@ -294,10 +294,15 @@ class SingleImageGenerator(Generator):
         s = self.settings
         frame = run.index.frames[pos]
         pose = frame.pose_array()
-        sx, sz = camera_extents(subject.box, pose)
-        rx, rz = camera_extents(ref.box, pose)
+        sx, sz = camera_extents(subject.shape, pose)
+        rx, rz = camera_extents(ref.shape, pose)
         subtype, decision = rules.camera_direction_answer(
-            sx, sz, rx, rz, min_separation_m=s.camera_direction_min_separation_m
+            sx,
+            sz,
+            rx,
+            rz,
+            min_separation_m=s.camera_direction_min_separation_m,
+            clear_gap_m=s.camera_direction_clear_gap_m,
         )
         if not decision.ok:
             return decision.reason
@@ -315,6 +320,7 @@ class SingleImageGenerator(Generator):
             "subject_extent": {"x": list(sx), "z": list(sz)},
             "reference_extent": {"x": list(rx), "z": list(rz)},
             "min_separation_m": s.camera_direction_min_separation_m,
+            "clear_gap_m": s.camera_direction_clear_gap_m,
         }
         return self.make_sample(
             run,

@@ -3,9 +3,10 @@
 The media of every video question of a scan is the same `video_num_frames` frames sampled uniformly over
 the clip (`frames.VideoTimeline`); an object the answer needs must be shown in at least one of them.
 Room size is asked once per scan. Appearance order uses every frame of the clip (not only the sampled
-ones): a category first appears at the earliest time (frame index / `video_fps`) any of its instances
-covers `appearance_area_frac` of the image; the four categories' first appearances must be at least
-`appearance_min_gap_s` apart. Distractors are three other orders, and the question lists the
+ones): a category first appears at the earliest time (position in the clip / the clip's fps) any of its
+instances' depth-tested visible pixels cover `appearance_pixel_frac` of the image; the four categories'
+first appearances must be at least `appearance_min_gap_s` apart, and must fall in four different frames
+of the sampled ones, in the same order, so the row is answerable from the frames it shows. Distractors are three other orders, and the question lists the
 categories in a fresh seeded order.
 """
 
@@ -71,6 +72,18 @@ class VideoGenerator(ScanQuestionGenerator):
             }
         return run.cache["first_appearance"]
 
+    def _first_shown(self, run: Run) -> dict[str, int | None]:
+        if "first_shown" not in run.cache:
+            timeline = self._timeline(run)
+            s = self.settings
+            run.cache["first_shown"] = {
+                lab: timeline.first_shown_appearance(
+                    [o.instance_id for o in objs], s.appearance_pixel_frac, s.appearance_shown_margin
+                )
+                for lab, objs in run.index.instances.items()
+            }
+        return run.cache["first_shown"]
+
     def build_extra(
         self, qt: QuestionType, run: Run, rng: random.Random, candidate: Candidate
     ) -> QASample | str:
@@ -100,7 +113,8 @@ class VideoGenerator(ScanQuestionGenerator):
     def _appearance_order(self, run: Run, rng: random.Random, labels: tuple[str, ...]) -> QASample | str:
         first = self._first_appearances(run)
         times = {lab: first[lab] for lab in labels}
-        decision = rules.appearance_order_answer(times, self.settings.appearance_min_gap_s)
+        shown = {lab: self._first_shown(run)[lab] for lab in labels}
+        decision = rules.appearance_order_answer(times, self.settings.appearance_min_gap_s, shown)
         if not decision.ok:
             return decision.reason
         correct = decision.answer
@@ -111,9 +125,11 @@ class VideoGenerator(ScanQuestionGenerator):
         listed = rng.sample(list(labels), len(labels))
         reference = {
             "first_appearance_s": times,
+            "first_shown_frame": shown,
             "min_gap_s": self.settings.appearance_min_gap_s,
-            "appearance_area_frac": self.settings.appearance_area_frac,
-            "video_fps": self.settings.video_fps,
+            "appearance_pixel_frac": self.settings.appearance_pixel_frac,
+            "appearance_shown_margin": self.settings.appearance_shown_margin,
+            "clip_fps": self._timeline(run).fps,
         }
         return self._finish(
             run,

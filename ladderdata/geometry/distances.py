@@ -46,3 +46,46 @@ def point_set_distance(points_a: np.ndarray, points_b: np.ndarray) -> float:
         a, b = b, a
     dist, _ = cKDTree(b).query(a, k=1)
     return float(np.min(dist))
+
+
+def pairwise_point_set_distances(
+    point_sets: list[np.ndarray], pairs: list[tuple[int, int]] | None = None
+) -> dict[tuple[int, int], float]:
+    """Minimum Euclidean distance between the points of set i and set j, for every pair (i < j).
+
+    One `cKDTree` per set (built once, on first use). For a pair, the smaller set is queried
+    against the larger set's tree, but only its points that can still matter: a point's distance to
+    the other set's axis-aligned bounds is a lower bound of its nearest-neighbour distance, and the
+    exact distance of the point with the smallest bound is an upper bound of the answer, so points
+    whose bound exceeds it are skipped. Far-apart objects then cost one query each. `pairs` restricts
+    the pairs (default: all).
+    """
+    sets = [np.asarray(p, dtype=np.float64).reshape(-1, 3) for p in point_sets]
+    if any(len(p) == 0 for p in sets):
+        raise GeometryError("pairwise_point_set_distances needs non-empty point sets")
+    lo = [p.min(axis=0) for p in sets]
+    hi = [p.max(axis=0) for p in sets]
+    trees: dict[int, cKDTree] = {}
+
+    def tree(i: int) -> cKDTree:
+        if i not in trees:
+            trees[i] = cKDTree(sets[i])
+        return trees[i]
+
+    if pairs is None:
+        pairs = [(i, j) for i in range(len(sets)) for j in range(i + 1, len(sets))]
+    out: dict[tuple[int, int], float] = {}
+    for i, j in pairs:
+        small, big = (i, j) if len(sets[i]) <= len(sets[j]) else (j, i)
+        pts = sets[small]
+        gap = np.maximum(0.0, np.maximum(lo[big] - pts, pts - hi[big]))
+        bound = np.sqrt(np.einsum("ij,ij->i", gap, gap))
+        k = int(np.argmin(bound))
+        upper = float(tree(big).query(pts[k], k=1)[0])
+        near = pts[bound <= upper]
+        best = upper
+        if len(near) > 1:
+            d, _ = tree(big).query(near, k=1, distance_upper_bound=upper * (1 + 1e-9) + 1e-12)
+            best = min(best, float(np.min(d)))
+        out[(min(i, j), max(i, j))] = best
+    return out

@@ -102,12 +102,21 @@ def sample_floor_points(
     return points
 
 
-def alpha_shape(points_xy: np.ndarray, alpha: float = DEFAULT_ALPHA) -> Polygon | MultiPolygon:
+def alpha_shape(
+    points_xy: np.ndarray, alpha: float = DEFAULT_ALPHA, boundary: np.ndarray | None = None
+) -> Polygon | MultiPolygon:
     """Union of the Delaunay triangles of the points whose circumradius is below 1 / alpha.
 
+    `boundary` (optional (N,) bool) marks points that may bound the shape but add no area on their
+    own: a triangle whose three corners are all boundary points is dropped. Wall bases are such points:
+    they carry the floor up to the walls, but two walls meeting at a reflex corner of an L-shaped room
+    would otherwise fill the corner's outside. A point given twice is a boundary point only when its
+    first occurrence is one.
     Returns an empty Polygon when fewer than 3 non-collinear points exist.
     """
-    p = np.unique(np.asarray(points_xy, dtype=np.float64).reshape(-1, 2), axis=0)
+    raw = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
+    p, first = np.unique(raw, axis=0, return_index=True)
+    only_boundary = None if boundary is None else np.asarray(boundary, dtype=bool).reshape(-1)[first]
     if len(p) < 3:
         return Polygon()
     try:
@@ -123,6 +132,8 @@ def alpha_shape(points_xy: np.ndarray, alpha: float = DEFAULT_ALPHA) -> Polygon 
     with np.errstate(divide="ignore", invalid="ignore"):
         radius = la * lb * lc / (4.0 * area)
     keep = (area > 0) & (radius < 1.0 / alpha)
+    if only_boundary is not None:
+        keep &= ~np.all(only_boundary[tri.simplices], axis=1)
     if not np.any(keep):
         return Polygon()
     rings = np.concatenate([corners[keep], corners[keep][:, :1]], axis=1)  # closed (K, 4, 2)
@@ -139,9 +150,12 @@ def largest_filled_part(shape: Polygon | MultiPolygon) -> Polygon:
     return max(filled, key=lambda poly: poly.area) if filled else Polygon()
 
 
-def floor_shape(points_xy: np.ndarray, alpha: float = DEFAULT_ALPHA) -> FloorShape:
-    """Room floor polygon and area (m^2) from floor-level xy points (see module docstring)."""
-    room = largest_filled_part(alpha_shape(points_xy, alpha))
+def floor_shape(
+    points_xy: np.ndarray, alpha: float = DEFAULT_ALPHA, boundary: np.ndarray | None = None
+) -> FloorShape:
+    """Room floor polygon and area (m^2) from floor-level xy points (see module docstring);
+    `boundary` marks points that only bound the floor (`alpha_shape`)."""
+    room = largest_filled_part(alpha_shape(points_xy, alpha, boundary))
     if room.is_empty:
         return FloorShape(polygon=np.zeros((0, 2)), area_m2=0.0)
     # Drop (near-)collinear vertices left by float32 mesh noise, and fix the ring's start vertex.
@@ -150,6 +164,17 @@ def floor_shape(points_xy: np.ndarray, alpha: float = DEFAULT_ALPHA) -> FloorSha
     if _signed_area(coords) < 0:  # counter-clockwise exterior
         coords = coords[::-1]
     return FloorShape(polygon=coords, area_m2=float(room.area))
+
+
+def rectangle_points(corners_xy: np.ndarray, spacing: float = DEFAULT_SPACING) -> np.ndarray:
+    """Points (M, 2) on a grid of at most `spacing` covering the parallelogram of 4 corners (in
+    order), its edges included: a footprint as floor-level points for the alpha shape."""
+    c = np.asarray(corners_xy, dtype=np.float64).reshape(4, 2)
+    a, b = c[1] - c[0], c[3] - c[0]
+    nu = max(1, int(np.ceil(np.linalg.norm(a) / spacing)))
+    nv = max(1, int(np.ceil(np.linalg.norm(b) / spacing)))
+    s, t = np.meshgrid(np.linspace(0.0, 1.0, nu + 1), np.linspace(0.0, 1.0, nv + 1), indexing="ij")
+    return c[0] + s.reshape(-1, 1) * a + t.reshape(-1, 1) * b
 
 
 def _signed_area(ring: np.ndarray) -> float:

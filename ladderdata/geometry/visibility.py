@@ -34,10 +34,17 @@ from ladderdata.geometry.projection import (
     pixel_index,
     project_camera_points,
 )
-from ladderdata.geometry.transforms import world_to_camera
+from ladderdata.geometry.surface import projected_pixel_area
+from ladderdata.geometry.transforms import rows_times, world_to_camera
 
 OCCLUSION_TOLERANCE = 0.1
 """Metres a point may lie behind the measured depth and still count as visible."""
+PIXEL_TOLERANCE = 0.02
+"""Metres a point may lie behind the measured depth and still count toward the visible pixels.
+
+Tighter than OCCLUSION_TOLERANCE: a monitor's stand 5 cm behind its screen is "visible" by the
+occlusion test but covers none of the screen's pixels. On the bundled sample the estimate's median
+ratio to the true instance-mask share is 1.01 at 2 cm (1.04 at 10 cm, with a 1.66 90th percentile)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,16 @@ class FrameVisibility:
     """(n,) bool: part of the object projects outside the image or lies behind the camera."""
     image_size: tuple[int, int]
     """(width, height) of the colour image."""
+    pixels: np.ndarray | None = None
+    """(n,) float: estimated pixels covered by the depth-tested visible surface (`surface` module);
+    None when no per-point areas were given."""
+
+    @property
+    def pixel_frac(self) -> np.ndarray | None:
+        """(n,) float: visible pixels / image pixels, clipped to 1 (None without per-point areas)."""
+        if self.pixels is None:
+            return None
+        return np.minimum(self.pixels / float(self.image_size[0] * self.image_size[1]), 1.0)
 
     @property
     def ratio(self) -> np.ndarray:
@@ -136,6 +153,9 @@ def frame_visibility(
     k_depth: np.ndarray | None = None,
     occlusion_tolerance: float = OCCLUSION_TOLERANCE,
     object_bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    point_areas: np.ndarray | None = None,
+    point_normals: np.ndarray | None = None,
+    pixel_tolerance: float = PIXEL_TOLERANCE,
 ) -> FrameVisibility:
     """Visibility of `n_objects` objects in one frame.
 
@@ -148,6 +168,12 @@ def frame_visibility(
     whose box lies wholly outside the view frustum are dropped before any point is projected (exact:
     such an object has no point in the frustum, so the results are identical, only faster).
 
+    point_areas, point_normals: optional (N,) surface area each point stands for and (N, 3) world
+    normals; with them, `pixels` estimates each object's visible pixel count
+    (`surface.projected_pixel_area` summed over its visible points that lie within `pixel_tolerance`
+    of the measured depth: a surface a few centimetres behind another passes the occlusion test, yet
+    the pixels show only the front one, and counting both would double a monitor's share).
+
     Depth pixels come from projecting the camera-frame points with `k_depth`, which is the same ray
     mapping as `projection.color_to_depth_pixels` (colour and depth share the camera frame).
     """
@@ -157,31 +183,57 @@ def frame_visibility(
         raise GeometryError(f"object_index has {len(idx)} entries for {len(points)} points")
     if len(idx) and (idx.min() < 0 or idx.max() >= n_objects):
         raise GeometryError(f"object_index must lie in [0, {n_objects}); got {idx.min()}..{idx.max()}")
+    weights = None
+    if point_areas is not None and point_normals is not None:
+        weights = (
+            np.asarray(point_areas, dtype=np.float64).reshape(-1),
+            np.asarray(point_normals, dtype=np.float64).reshape(-1, 3),
+        )
     if len(idx) and np.any(idx[1:] < idx[:-1]):
         order = np.argsort(idx, kind="stable")
         points, idx = points[order], idx[order]
+        if weights is not None:
+            weights = (weights[0][order], weights[1][order])
     width, height = int(color_size[0]), int(color_size[1])
     if object_bounds is not None:
         maybe = frustum_may_contain(object_bounds[0], object_bounds[1], pose, k_color, (width, height))
         if not np.all(maybe):
             keep = maybe[idx]
             points, idx = points[keep], idx[keep]
+            if weights is not None:
+                weights = (weights[0][keep], weights[1][keep])
 
     cam = world_to_camera(points, pose)
     z = cam[:, 2]
     uv = project_camera_points(cam, k_color)
     inside = (z > MIN_DEPTH) & in_image(uv, width, height)
     visible = inside.copy()
+    on_surface = inside.copy()  # visible and on the measured surface: what the pixels show
     if depth_m is not None and np.any(inside):
         kd = k_color if k_depth is None else k_depth
         sel = np.flatnonzero(inside)
         depth_uv = project_camera_points(cam[sel], kd)
         visible[sel] = ~depth_occluded(z[sel], depth_uv, depth_m, occlusion_tolerance)
+        if weights is not None:
+            on_surface[sel] = ~depth_occluded(
+                z[sel], depth_uv, depth_m, min(pixel_tolerance, occlusion_tolerance)
+            )
 
     in_counts = np.bincount(idx[inside], minlength=n_objects)
     vis_counts = np.bincount(idx[visible], minlength=n_objects)
     out_counts = np.bincount(idx[~inside], minlength=n_objects)
     truncated = (in_counts > 0) & (out_counts > 0)
+
+    pixels = None
+    if weights is not None:
+        pixels = np.zeros(n_objects)
+        if np.any(on_surface):
+            k = np.asarray(k_color, dtype=np.float64)
+            normals_cam = rows_times(weights[1][on_surface], np.asarray(pose, dtype=np.float64)[:3, :3])
+            area = projected_pixel_area(
+                cam[on_surface], normals_cam, weights[0][on_surface], k[0, 0], k[1, 1]
+            )
+            pixels = np.bincount(idx[on_surface], weights=area, minlength=n_objects)
 
     boxes = np.full((n_objects, 4), -1, dtype=np.int64)
     if np.any(visible):
@@ -202,4 +254,5 @@ def frame_visibility(
         boxes=boxes,
         truncated=truncated,
         image_size=(width, height),
+        pixels=pixels,
     )

@@ -128,6 +128,8 @@ def source_settings(source_cfg: dict[str, Any]) -> dict[str, Any]:
         "frame_stride": source_cfg.get("frame_stride"),
         "options": source_cfg.get("options", {}),
         "label_map": file_digest(Path(label_map)) if label_map else None,
+        "label_column": source_cfg.get("label_column", "category") if label_map else None,
+        "allow_unaligned": bool(source_cfg.get("allow_unaligned", False)),
     }
 
 

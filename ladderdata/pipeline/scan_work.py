@@ -83,6 +83,9 @@ def make_adapter(cfg: SourceConfig, *, on_error: str | None = None) -> Source:
     kwargs.update(frame_stride=cfg.frame_stride, on_error=on_error or cfg.on_error)
     if cfg.label_map is not None:
         kwargs["label_map"] = cfg.label_map
+        kwargs["label_column"] = cfg.label_column
+    if cfg.allow_unaligned:
+        kwargs["allow_unaligned"] = True
     try:
         return cls(cfg.root, cfg.export_root, **kwargs)
     except TypeError as err:

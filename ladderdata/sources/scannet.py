@@ -4,14 +4,21 @@ Reads exactly the layout of reference/scannet-format.md (and docs/contracts.md f
 
 - mesh `<scan>_vh_clean_2.ply`, per-vertex segments `<scan>_vh_clean_2.0.010000.segs.json`,
   instances `<scan>.aggregation.json` or `<scan>_vh_clean.aggregation.json` (an instance is a segGroup:
-  the vertices whose segment id is in its `segments`), meta `<scan>.txt` (axisAlignment; identity when
-  absent);
+  the vertices whose segment id is in its `segments`; the segments file is the one the aggregation's
+  `segmentsFile` names), meta `<scan>.txt` (axisAlignment: a scan without one, as ScanNet's v1 and test
+  scans, is skipped with reason `no_axis_alignment` unless `allow_unaligned`);
 - export `<export_root>/<scan>/` (falling back to an in-place export in `scans/<scan>/`): pose/<i>.txt
   (camera-to-world in the mesh frame), depth/<i>.png, color/<i>.jpg, intrinsic/intrinsic_color.txt and
   intrinsic_depth.txt (preferred over the scene meta's intrinsics, which can disagree).
 
 Everything is returned in the aligned frame: mesh points and poses are multiplied by axisAlignment
-(aligned pose = A @ pose). Boxes use all instance vertices. Visibility projects, per object, all vertices
+(aligned pose = A @ pose). Boxes use all instance vertices: the axis-aligned box and the yaw-oriented
+box (minimum-area rectangle of the footprint). `SceneRecord.object_distances` holds the minimum
+distance between every two objects' mesh vertices (KD-tree, once per pair; structure labels such as
+walls and floor are left out). The room floor is the alpha shape of the floor points, the bases of the
+walls and the footprints of the objects standing on the floor (reconstructions have no floor under
+furniture against walls). Each frame's visibility also estimates the visible pixel share of every
+object from its depth-tested visible vertices, each standing for its share of the mesh's surface. Visibility projects, per object, all vertices
 up to `visibility_points_per_object` (a seeded subset beyond it; 2D boxes are exact below the cap and
 near-tight above it); `ObjectRecord.points` keeps a smaller seeded sample (`max_points_per_object`).
 Colour images are never decoded (only their header is read to check the size); each kept frame's depth
@@ -32,10 +39,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import shapely
+from scipy.spatial import cKDTree
 
 from ladderdata.errors import ConfigError, SourceError
 from ladderdata.geometry.boxes import box3d_from_points, degenerate_axes
-from ladderdata.geometry.room import DEFAULT_ALPHA, floor_shape, sample_floor_points
+from ladderdata.geometry.distances import pairwise_point_set_distances
+from ladderdata.geometry.room import (
+    DEFAULT_ALPHA,
+    DEFAULT_SPACING,
+    floor_shape,
+    rectangle_points,
+    sample_floor_points,
+)
+from ladderdata.geometry.surface import vertex_areas_normals
 from ladderdata.geometry.transforms import apply_transform, pose_problem
 from ladderdata.geometry.visibility import OCCLUSION_TOLERANCE, frame_visibility
 from ladderdata.records import (
@@ -59,6 +76,14 @@ DEFAULT_COLOR_SIZE = (1296, 968)
 DEFAULT_DEPTH_SIZE = (640, 480)
 DEPTH_SCALE = 0.001
 """Metres per depth-PNG unit (ScanNet depth is millimetres)."""
+NO_AXIS_ALIGNMENT = "no_axis_alignment"
+"""Skip reason of a scan whose scene file has no axisAlignment (unless allow_unaligned)."""
+STRUCTURE_LABELS = frozenset({"wall", "floor", "ceiling"})
+"""Labels that are room structure: never an object of a distance, never a standing footprint."""
+WALL_CONTACT_M = 0.01
+"""Floor points this close to a wall base lie on the room's boundary."""
+FLOOR_CONTACT_M = 0.05
+"""An object whose oriented box reaches this close to the floor level stands on the floor."""
 POINT_DECIMALS = 5
 """ObjectRecord.points are rounded to 10 micrometres (float32 meshes hold no more) to keep JSON small."""
 
@@ -81,9 +106,12 @@ class ScanNetSource(Source):
     these ids (validated: plain folder names only); label_map: LabelMap or path of a .tsv/.yaml map
     (normalises ObjectRecord.label); on_error: raise | warn | skip; max_points_per_object: size of the
     stored seeded point sample; visibility_points_per_object: cap on points projected per object;
-    oriented_boxes: store yaw-only oriented boxes instead of the axis-aligned ones used for answers;
+    label_column: column of a .tsv label map to map to (`category`, `nyu40class`, ...);
+    allow_unaligned: read scans without axisAlignment in their mesh frame (one warning per scan and
+    the stat `unaligned`) instead of skipping them;
     floor_labels: raw/mapped labels whose points form the room floor (else the lowest z band of
-    `floor_band` metres is used); seed: seeds every sampler (with the scan id and instance id).
+    `floor_band` metres is used); wall_labels: labels whose bases bound the room floor; seed: seeds
+    every sampler (with the scan id and instance id).
     """
 
     name = "scannet"
@@ -100,8 +128,10 @@ class ScanNetSource(Source):
         on_error: OnError = "raise",
         max_points_per_object: int = 1024,
         visibility_points_per_object: int = 8192,
-        oriented_boxes: bool = False,
+        label_column: str = "category",
+        allow_unaligned: bool = False,
         floor_labels: tuple[str, ...] = ("floor",),
+        wall_labels: tuple[str, ...] = ("wall",),
         floor_band: float = 0.1,
         room_alpha: float = DEFAULT_ALPHA,
         occlusion_tolerance: float = OCCLUSION_TOLERANCE,
@@ -119,12 +149,13 @@ class ScanNetSource(Source):
         if scan_ids is not None:
             self._scan_ids = [check_scan_id(s, "scan id list") for s in scan_ids]
         if label_map is not None and not isinstance(label_map, LabelMap):
-            label_map = LabelMap.load(label_map)
+            label_map = LabelMap.load(label_map, column=label_column)
         self.label_map: LabelMap | None = label_map
         self.max_points_per_object = int(max_points_per_object)
         self.visibility_points_per_object = int(visibility_points_per_object)
-        self.oriented_boxes = bool(oriented_boxes)
+        self.allow_unaligned = bool(allow_unaligned)
         self.floor_labels = frozenset(normalize_label(x) for x in floor_labels)
+        self.wall_labels = frozenset(normalize_label(x) for x in wall_labels)
         self.floor_band = float(floor_band)
         self.room_alpha = float(room_alpha)
         self.occlusion_tolerance = float(occlusion_tolerance)
@@ -169,14 +200,14 @@ class ScanNetSource(Source):
 
         meta_path = scan_dir / f"{scan_id}.txt"
         meta = files.read_scene_meta(meta_path)
-        align = self._axis_alignment(meta, meta_path)
+        align = self._axis_alignment(meta, meta_path, stats)
 
         mesh_path = scan_dir / f"{scan_id}_vh_clean_2.ply"
         mesh = read_mesh(mesh_path)
         vertices = apply_transform(align, mesh.vertices)
         agg_path = self._aggregation_path(scan_dir, scan_id)
         groups = files.read_aggregation(agg_path)
-        segs_path = self._segs_path(scan_dir, scan_id)
+        segs_path = self._segs_path(scan_dir, scan_id, agg_path)
         seg = files.read_segs(segs_path, len(vertices))
 
         instances = self._instances(scan_id, groups, seg, agg_path, stats)
@@ -192,8 +223,12 @@ class ScanNetSource(Source):
                 "re-download the scan or exclude it",
             )
 
-        room = self._room(scan_id, instances, vertices, mesh.faces, stats)
-        frames, video = self._frames(scan_id, scan_dir, meta, meta_path, align, instances, vertices, stats)
+        room = self._room(scan_id, instances, objects, vertices, mesh.faces, stats)
+        distances = self._distances(instances, vertices)
+        areas, normals = vertex_areas_normals(vertices, mesh.faces)
+        frames, video = self._frames(
+            scan_id, scan_dir, meta, meta_path, align, instances, vertices, (areas, normals), stats
+        )
         color_size = (frames[0].width, frames[0].height)
         return SceneRecord(
             scan_id=scan_id,
@@ -205,11 +240,21 @@ class ScanNetSource(Source):
             video=video,
             color_size=color_size,
             stats=dict(sorted(stats.items())),
+            object_distances=distances,
         )
 
     # ------------------------------------------------------------------ scan-level files
-    def _axis_alignment(self, meta: dict[str, str], path: Path) -> np.ndarray:
+    def _axis_alignment(self, meta: dict[str, str], path: Path, stats: dict[str, int]) -> np.ndarray:
         if "axisAlignment" not in meta:
+            # Identity would silently tilt every box (volumes grow by a median 1.28x on ScanNet v1).
+            if not self.allow_unaligned:
+                raise SourceError.at(
+                    path,
+                    f"{NO_AXIS_ALIGNMENT}: no axisAlignment (ScanNet v1 and test scans lack it); scan skipped",
+                    "set allow_unaligned: true on the source to read it in its mesh frame",
+                )
+            logger.warning("%s: no axisAlignment; reading the scan in its mesh frame (allow_unaligned)", path)
+            stats["unaligned"] = 1
             return np.eye(4)
         align = files.parse_floats(meta["axisAlignment"], 16, path, "axisAlignment").reshape(4, 4)
         problem = pose_problem(align)
@@ -231,8 +276,30 @@ class ScanNetSource(Source):
         )
 
     @staticmethod
-    def _segs_path(scan_dir: Path, scan_id: str) -> Path:
+    def _segs_path(scan_dir: Path, scan_id: str, agg_path: Path) -> Path:
+        """The segments file the aggregation names (`segmentsFile`, with or without `scannet.`).
+
+        A `_vh_clean.aggregation.json` may refer to the low-resolution mesh's segments: it must then
+        not be paired with `_vh_clean_2`'s, so a name that does not match is an error, never a guess.
+        """
+        named = files.read_segments_file_name(agg_path)
         path = scan_dir / f"{scan_id}_vh_clean_2.0.010000.segs.json"
+        if named is not None:
+            name = named.removeprefix("scannet.")
+            if not name.startswith(f"{scan_id}_vh_clean_2"):
+                raise SourceError.at(
+                    agg_path,
+                    f"segmentsFile {named!r} is not the segments of {scan_id}_vh_clean_2.ply (the mesh read)",
+                    "use the aggregation that belongs to the _vh_clean_2 mesh",
+                )
+            path = scan_dir / name
+            if not path.is_file():
+                raise SourceError.at(
+                    path,
+                    f"segments file named by {agg_path.name} (segmentsFile) is missing",
+                    files.REDOWNLOAD,
+                )
+            return path
         if path.is_file():
             return path
         others = sorted(scan_dir.glob(f"{scan_id}_vh_clean_2*.segs.json"))
@@ -311,7 +378,7 @@ class ScanNetSource(Source):
                 SourceError.at(agg_path, f"{where} covers a single vertex", "drop or fix the segGroup"),
             )
             return None
-        box = box3d_from_points(points, oriented=self.oriented_boxes)
+        box = box3d_from_points(points)
         if degenerate_axes(np.asarray(box.max) - np.asarray(box.min)) >= 2:
             # Points on a line (or one position) have no area and no volume: nothing a question can
             # ask about. Flat objects (one zero extent: floors, pictures, planes of synthetic scans)
@@ -335,20 +402,27 @@ class ScanNetSource(Source):
             raw_label=inst.raw_label,
             label=inst.label,
             box=box,
+            obox=box3d_from_points(points, oriented=True),
             point_count=len(points),
             points=(np.round(sample, POINT_DECIMALS) + 0.0).tolist(),  # + 0.0: no -0.0 in JSON
         )
 
     # ------------------------------------------------------------------ room
+    def _is_structure(self, inst: _Instance) -> bool:
+        labels = {normalize_label(inst.raw_label), normalize_label(inst.label)}
+        return bool(labels & (self.floor_labels | self.wall_labels | STRUCTURE_LABELS))
+
     def _room(
         self,
         scan_id: str,
         instances: list[_Instance],
+        objects: list[ObjectRecord],
         vertices: np.ndarray,
         faces: np.ndarray,
         stats: dict[str, int],
     ) -> RoomRecord:
-        """Floor polygon from the floor segGroups' surface, else from the lowest z band of the mesh."""
+        """Floor polygon: alpha shape of the floor surface (the floor segGroups, else the lowest z band
+        of the mesh), the bases of the walls and the footprints of the objects standing on the floor."""
         floor = [
             i
             for i in instances
@@ -364,15 +438,60 @@ class ScanNetSource(Source):
             z = vertices[:, 2]
             mask = z <= np.percentile(z, 1.0) + self.floor_band  # robust to stray points below the floor
             stats["room_from_lowest_band"] = 1
+        floor_z = float(np.median(vertices[mask, 2]))
         floor_faces = faces[np.all(mask[faces], axis=1)] if len(faces) else None
         # sample_floor_points indexes faces into the vertex subset: remap indices
         remap = np.full(len(vertices), -1, dtype=np.int64)
         remap[mask] = np.arange(int(mask.sum()))
         sub_faces = remap[floor_faces] if floor_faces is not None and len(floor_faces) else None
-        points = sample_floor_points(vertices[mask], sub_faces, self._rng(scan_id, 2))
-        shape = floor_shape(points, alpha=self.room_alpha)
+        parts = [sample_floor_points(vertices[mask], sub_faces, self._rng(scan_id, 2))]
+        # wall bases: wall vertices within the floor band above the floor (they only bound the floor)
+        walls = []
+        for inst in instances:
+            labels = {normalize_label(inst.raw_label), normalize_label(inst.label)}
+            if labels & self.wall_labels:
+                pts = vertices[inst.vertices]
+                base = pts[pts[:, 2] <= floor_z + self.floor_band]
+                walls.append(base[:, :2])
+        wall_points = np.concatenate(walls) if walls else np.zeros((0, 2))
+        stats["room_wall_base_points"] = len(wall_points)
+        parts.append(wall_points)
+        # footprints of objects standing on the floor (their oriented box reaches down to it), within
+        # the hull of the floor and the wall bases: a door's frame standing in the wall is not room
+        bounds = shapely.convex_hull(shapely.MultiPoint(np.concatenate(parts))).buffer(1e-6)
+        standing = 0
+        for inst, obj in zip(instances, objects, strict=True):
+            if self._is_structure(inst) or obj.obox is None:
+                continue
+            if obj.obox.min[2] <= floor_z + FLOOR_CONTACT_M:
+                pts = rectangle_points(obj.obox.corners()[:4, :2], DEFAULT_SPACING)
+                inside = shapely.contains_xy(bounds, pts[:, 0], pts[:, 1])
+                parts.append(pts[inside])
+                standing += 1
+        stats["room_standing_objects"] = standing
+        parts.append(parts.pop(1))  # wall bases last: a point shared with the floor counts as floor
+        points = np.concatenate(parts)
+        boundary = np.zeros(len(points), dtype=bool)
+        boundary[len(points) - len(wall_points) :] = True
+        if len(wall_points):
+            # floor points on the wall line bound the floor too: with the wall bases they would span
+            # the outside of a reflex corner (an L-shaped room's inner corner)
+            near, _ = cKDTree(wall_points).query(points, k=1, distance_upper_bound=WALL_CONTACT_M)
+            boundary |= np.isfinite(near)
+        shape = floor_shape(points, alpha=self.room_alpha, boundary=boundary)
         stats["room_floor_points"] = len(points)
         return RoomRecord(floor_polygon=(np.round(shape.polygon, 6) + 0.0).tolist(), area_m2=shape.area_m2)
+
+    # ------------------------------------------------------------------ distances
+    def _distances(self, instances: list[_Instance], vertices: np.ndarray) -> list[tuple[int, int, float]]:
+        """Minimum distance between the mesh vertices of every two non-structure objects."""
+        keep = [i for i, inst in enumerate(instances) if not self._is_structure(inst)]
+        found = pairwise_point_set_distances([vertices[instances[i].vertices] for i in keep])
+        out = []
+        for (a, b), d in sorted(found.items()):
+            ia, ib = instances[keep[a]].instance_id, instances[keep[b]].instance_id
+            out.append((min(ia, ib), max(ia, ib), float(d)))
+        return sorted(out)
 
     # ------------------------------------------------------------------ frames
     def _export_dir(self, scan_id: str, scan_dir: Path) -> Path:
@@ -415,6 +534,7 @@ class ScanNetSource(Source):
         align: np.ndarray,
         instances: list[_Instance],
         vertices: np.ndarray,
+        surface: tuple[np.ndarray, np.ndarray],
         stats: dict[str, int],
     ) -> tuple[list[FrameRecord], VideoRecord]:
         export = self._export_dir(scan_id, scan_dir)
@@ -439,15 +559,25 @@ class ScanNetSource(Source):
         k_depth = self._intrinsics(export, meta, meta_path, "depth")
 
         # All objects' visibility points concatenated once per scan, object index ascending.
-        vis_points, vis_owner = [], []
+        vis_points, vis_owner, vis_area, vis_normal = [], [], [], []
+        areas, normals = surface
         for n, inst in enumerate(instances):
             idx = inst.vertices
+            area = areas[idx]
+            total = float(area.sum())
             if len(idx) > self.visibility_points_per_object:
                 rng = self._rng(scan_id, 3, inst.instance_id)
                 idx = np.sort(rng.choice(idx, self.visibility_points_per_object, replace=False))
+                area = areas[idx]
+                kept = float(area.sum())
+                # a subset stands for the whole surface: scale its patches up to the full area
+                area = area * (total / kept) if kept > 0 else area
             vis_points.append(vertices[idx])
             vis_owner.append(np.full(len(idx), n, dtype=np.int64))
+            vis_area.append(area)
+            vis_normal.append(normals[idx])
         points, owner = np.concatenate(vis_points), np.concatenate(vis_owner)
+        weights = (np.concatenate(vis_area), np.concatenate(vis_normal))
         # per-object bounds of those points: lets each frame skip objects wholly outside its frustum
         bounds = (
             np.array([p.min(axis=0) for p in vis_points]),
@@ -481,6 +611,7 @@ class ScanNetSource(Source):
                     points,
                     owner,
                     bounds,
+                    weights,
                     instances,
                     stats,
                 )
@@ -516,6 +647,7 @@ class ScanNetSource(Source):
         points: np.ndarray,
         owner: np.ndarray,
         bounds: tuple[np.ndarray, np.ndarray],
+        weights: tuple[np.ndarray, np.ndarray],
         instances: list[_Instance],
         stats: dict[str, int],
     ) -> FrameRecord | None:
@@ -552,8 +684,10 @@ class ScanNetSource(Source):
             k_depth=k_depth,
             occlusion_tolerance=self.occlusion_tolerance,
             object_bounds=bounds,
+            point_areas=weights[0],
+            point_normals=weights[1],
         )
-        ratio, area = vis.ratio, vis.area_frac
+        ratio, area, pixel = vis.ratio, vis.area_frac, vis.pixel_frac
         entries = [
             ObjectVisibility(
                 instance_id=instances[n].instance_id,
@@ -563,6 +697,7 @@ class ScanNetSource(Source):
                 bbox_2d=vis.boxes[n].tolist() if vis.visible[n] > 0 else None,
                 truncated=bool(vis.truncated[n]),
                 area_frac=float(area[n]),
+                pixel_frac=float(pixel[n]),
             )
             for n in np.flatnonzero(vis.in_frustum > 0)
         ]

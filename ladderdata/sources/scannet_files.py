@@ -101,6 +101,18 @@ def read_aggregation(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def read_segments_file_name(path: Path) -> str | None:
+    """The aggregation's `segmentsFile` (e.g. `scannet.scene0000_00_vh_clean_2.0.010000.segs.json`),
+    None when it has none; SourceError when it is not a string."""
+    data = read_json(path)
+    name = data.get("segmentsFile") if isinstance(data, dict) else None
+    if name is None:
+        return None
+    if not isinstance(name, str) or not name.strip():
+        raise SourceError.at(path, "'segmentsFile' is not a file name", REDOWNLOAD)
+    return name.strip()
+
+
 def read_scene_meta(path: Path) -> dict[str, str]:
     """`key = value` lines of `<scan>.txt` (empty dict when the file is absent)."""
     if not path.is_file():

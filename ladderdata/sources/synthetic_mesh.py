@@ -7,6 +7,11 @@ into tiles of at most `segment_size` metres and each tile is one segment of the 
 (`*.segs.json`); a segment's id is the smallest vertex index in it, as in ScanNet's files. An instance
 (an object, a wall, the floor) is a set of segments, i.e. one segGroup of the aggregation file.
 
+The floor is left out under every furniture part that stands on it (a bed's base, a cabinet's plinth,
+a table's legs), as in real reconstructions: nothing there was ever seen by the sensor. Only grid cells
+wholly under a part go, so no hole is ever in sight. Room-size answers must then add the footprints of
+floor-standing objects back (question-rules.md, room size).
+
 Colours are per vertex (RGB): the part's colour with a little per-vertex noise, wooden planks or tiles
 on the floor and a slight mottling on walls, so the mesh and the rendered images look alike.
 """
@@ -17,6 +22,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from shapely.geometry import Point, Polygon
 
 from ladderdata.sources.synthetic_room import PlacedObject, Room
@@ -100,8 +106,12 @@ class _Builder:
         segment_size: float,
         noise: float = 0.035,
         pattern=None,
+        hidden=None,
     ) -> None:
-        """Tessellate origin + s a + t b (s, t in [0, 1]); outward normal a x b."""
+        """Tessellate origin + s a + t b (s, t in [0, 1]); outward normal a x b.
+
+        `hidden(xy (K, 2)) -> (K,) bool` drops the grid cells whose four corners it all marks (a cell
+        wholly under something; the vertices left without a cell go too), so no hole is ever in sight."""
         la, lb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
         nu, nv = max(1, math.ceil(la / self.step - 1e-9)), max(1, math.ceil(lb / self.step - 1e-9))
         s = np.linspace(0.0, 1.0, nu + 1)
@@ -115,6 +125,22 @@ class _Builder:
             (tt * tv).astype(np.int64), tv - 1
         )
         tile = tile.reshape(-1)
+        # two triangles per grid cell, counter-clockwise around a x b
+        idx = np.arange((nu + 1) * (nv + 1)).reshape(nu + 1, nv + 1)
+        v00, v10 = idx[:-1, :-1].reshape(-1), idx[1:, :-1].reshape(-1)
+        v01, v11 = idx[:-1, 1:].reshape(-1), idx[1:, 1:].reshape(-1)
+        tris = np.concatenate([np.stack([v00, v10, v11], 1), np.stack([v00, v11, v01], 1)])
+        if hidden is not None:
+            covered = np.asarray(hidden(pts[:, :2]), dtype=bool)
+            keep_cell = ~(covered[v00] & covered[v10] & covered[v01] & covered[v11])
+            tris = tris[np.concatenate([keep_cell, keep_cell])]
+            used = np.zeros(len(pts), dtype=bool)
+            used[tris.reshape(-1)] = True
+            if not np.any(used):
+                return
+            renumber = np.cumsum(used) - 1
+            tris = renumber[tris]
+            pts, tile = pts[used], tile[used]
         # segment id = smallest vertex index in the tile (ScanNet's convention)
         first = np.full(tu * tv, len(tile), dtype=np.int64)
         np.minimum.at(first, tile, np.arange(len(tile)))
@@ -125,11 +151,6 @@ class _Builder:
         if pattern is not None:
             factor = factor * pattern(pts)[:, None]
         col = np.clip(np.rint(base * factor), 0, 255).astype(np.uint8)
-        # two triangles per grid cell, counter-clockwise around a x b
-        idx = np.arange((nu + 1) * (nv + 1)).reshape(nu + 1, nv + 1)
-        v00, v10 = idx[:-1, :-1].reshape(-1), idx[1:, :-1].reshape(-1)
-        v01, v11 = idx[:-1, 1:].reshape(-1), idx[1:, 1:].reshape(-1)
-        tris = np.concatenate([np.stack([v00, v10, v11], 1), np.stack([v00, v11, v01], 1)])
         normal = np.cross(a, b)
         self.normals.append(np.broadcast_to(normal / np.linalg.norm(normal), pts.shape))
         self.verts.append(pts)
@@ -221,6 +242,13 @@ def build_mesh(room: Room, rng: np.random.Generator, step: float = DEFAULT_STEP)
     pattern = _floor_pattern(style, rng)
     inst = Instance(len(instances), "floor", "floor")
     instances.append(inst)
+    under = _standing_footprints(room)
+    shapely.prepare(under)
+
+    def hidden(xy: np.ndarray) -> np.ndarray:
+        # covered (boundary included): a cell flush with a part's edge is under it
+        return shapely.intersects_xy(under, xy[:, 0], xy[:, 1])
+
     for x0, y0, x1, y1 in _floor_cells(room.floor):
         origin = np.array([x0, y0, 0.0])
         builder.quad(
@@ -232,8 +260,26 @@ def build_mesh(room: Room, rng: np.random.Generator, step: float = DEFAULT_STEP)
             segment_size=1.0,
             noise=0.03,
             pattern=pattern,
+            hidden=hidden,
         )
     return builder.finish(instances)
+
+
+def _standing_footprints(room: Room):
+    """Union of the floor footprints of every furniture part that stands on the floor."""
+    rects = []
+    for obj in room.objects:
+        if obj.z > 1e-9 or obj.support is not None:
+            continue
+        for part in obj.furniture.parts:
+            lo, hi = part.bounds()
+            if lo[2] > 1e-9:
+                continue
+            local = np.array(
+                [[lo[0], lo[1], 0.0], [hi[0], lo[1], 0.0], [hi[0], hi[1], 0.0], [lo[0], hi[1], 0.0]]
+            )
+            rects.append(Polygon(obj.local_to_world(local)[:, :2]))
+    return shapely.union_all(rects) if rects else Polygon()
 
 
 def _floor_pattern(style: str, rng: np.random.Generator):

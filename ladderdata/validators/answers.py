@@ -155,6 +155,8 @@ def _allocentric(sample: QASample, ref: dict[str, Any]) -> str | None:
         min_pair_m=float(lo),
         max_pair_m=float(hi),
         max_corners_off=int(ref["max_corners_off"]),
+        footprint_gap_m=None if ref.get("footprint_gap_m") is None else float(ref["footprint_gap_m"]),
+        min_footprint_gap_m=float(ref.get("min_footprint_gap_m", 0.0)),
     )
     expected = sorted(rules.DIRECTION_OPTIONS[difficulty])
     return _mcq(sample, decision, lambda texts: sorted(texts) == expected)
@@ -163,7 +165,12 @@ def _allocentric(sample: QASample, ref: dict[str, Any]) -> str | None:
 def _camera_direction(sample: QASample, ref: dict[str, Any]) -> str | None:
     s, r = ref["subject_extent"], ref["reference_extent"]
     subtype, decision = rules.camera_direction_answer(
-        _xy(s["x"]), _xy(s["z"]), _xy(r["x"]), _xy(r["z"]), min_separation_m=float(ref["min_separation_m"])
+        _xy(s["x"]),
+        _xy(s["z"]),
+        _xy(r["x"]),
+        _xy(r["z"]),
+        min_separation_m=float(ref["min_separation_m"]),
+        clear_gap_m=float(ref.get("clear_gap_m", 0.0)),
     )
     if decision.ok and sample.subtype != subtype:
         return SUBTYPE_MISMATCH
@@ -173,7 +180,10 @@ def _camera_direction(sample: QASample, ref: dict[str, Any]) -> str | None:
 
 def _appearance_order(sample: QASample, ref: dict[str, Any]) -> str | None:
     times = {str(k): (None if v is None else float(v)) for k, v in ref["first_appearance_s"].items()}
-    decision = rules.appearance_order_answer(times, float(ref["min_gap_s"]))
+    shown = ref.get("first_shown_frame")
+    if shown is not None:
+        shown = {str(k): (None if v is None else int(v)) for k, v in shown.items()}
+    decision = rules.appearance_order_answer(times, float(ref["min_gap_s"]), shown)
     orders = {rules.order_text(list(p)) for p in itertools.permutations(sorted(times))}
     return _mcq(sample, decision, lambda texts: all(t in orders for t in texts))
 

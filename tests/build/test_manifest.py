@@ -186,3 +186,18 @@ def test_overrides(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--modality video: .* does not enable the video family"):
         apply_overrides(cfg, modality="video")
     assert cfg.families.enabled() == [Family.single_image, Family.localization]  # not mutated
+
+
+def test_source_label_column_and_allow_unaligned_reach_the_adapter(tmp_path: Path) -> None:
+    from ladderdata.pipeline.scan_work import make_adapter
+
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "labels.tsv").write_text("id\traw_category\tcategory\tnyu40class\n1\tcouch\tcouch\tsofa\n")
+    data = _base(tmp_path)
+    data["sources"][0].update(label_map="labels.tsv", label_column="nyu40class", allow_unaligned=True)
+    cfg = _load(tmp_path, data)
+    adapter = make_adapter(cfg.sources[0])
+    assert adapter.label_map.map("couch") == "sofa" and adapter.allow_unaligned
+    assert not make_adapter(_load(tmp_path, _base(tmp_path)).sources[0]).allow_unaligned
+    data["sources"][0]["label_column"] = "no_such_column"
+    assert "no_such_column" in _error(tmp_path, data)

@@ -115,8 +115,11 @@ PUBLISHED_RE = {
     r"video: [\w ]+(, [\w ]+){3}\?",
 }
 CAMERA_RE = (
-    r"From the camera's perspective, is the [\w ]+ to the [\w ]+'s "
-    r"(left, right, front, or back|front-left, front-right, back-left, or back-right)\?"
+    r"From the camera's perspective, is the [\w ]+ to the ([\w ]+)'s "
+    r"(left, right, front, or back|front-left, front-right, back-left, or back-right)\? "
+    # the published opening, then whose directions they are (the published wording left it open)
+    r"Directions are as seen from the camera, not the \1's own: left and right are the image's, and "
+    r"front means closer to the camera\."
 )
 ALLOCENTRIC_RE = r"If I am standing by the [\w ]+ and facing the [\w ]+, is the [\w ]+ to "
 

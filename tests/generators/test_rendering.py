@@ -89,9 +89,12 @@ def test_camera_centric_published(renderer):
         directions=["left", "right", "front", "back"],
         subtype="camera",
     )
-    assert (
-        p[0] == "From the camera's perspective, is the chair to the radiator's left, right, front, or back?"
+    # the published opening, then what the published wording left open: whose directions they are
+    assert p[0].startswith(
+        "From the camera's perspective, is the chair to the radiator's left, right, front, or back? "
     )
+    for phrasing in p:
+        assert "camera" in phrasing and "closer to the camera" in phrasing and "front" in phrasing
 
 
 def test_multi_instance_sentence(renderer):

@@ -315,3 +315,66 @@ def test_appearance_order_refuses_half_second_gap():
 def test_appearance_order_refuses_unseen():
     times = {"sofa": 3.0, "bed": 0.0, "tv": None, "lamp": 6.0}
     assert rules.appearance_order_answer(times, 1.0).reason == rules.NEVER_APPEARS
+
+
+def test_appearance_order_answerable_from_shown_frames():
+    times = {"bed": 0.0, "tv": 1.5, "sofa": 3.0, "lamp": 6.0}
+    ok = {"bed": 0, "tv": 1, "sofa": 2, "lamp": 5}
+    assert rules.appearance_order_answer(times, 1.0, ok).answer == "bed, tv, sofa, lamp"
+    same = {**ok, "sofa": 1}  # tv and sofa first appear in the same shown frame
+    assert rules.appearance_order_answer(times, 1.0, same).reason == rules.SAME_SHOWN_FRAME
+    swapped = {**ok, "tv": 3}  # the shown frames suggest another order
+    assert rules.appearance_order_answer(times, 1.0, swapped).reason == rules.SAME_SHOWN_FRAME
+    unseen = {**ok, "lamp": None}  # never (clearly) in the shown frames
+    assert rules.appearance_order_answer(times, 1.0, unseen).reason == rules.NEVER_APPEARS
+
+
+# --- one right option -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("angle", [100.0, 115.0, 180.0, 255.0])
+def test_allocentric_easy_refuses_the_whole_back_half(angle):
+    # behind you (beyond 90 degrees) is neither plainly left nor right (the 91-115 and 255)
+    q = _at(angle)
+    decision = rules.allocentric_direction_answer((0, 0), (0, 2), q, _small_corners(q), "easy", **KW)
+    assert decision.reason == rules.BACK_SECTOR_IN_EASY
+    medium = rules.allocentric_direction_answer((0, 0), (0, 2), q, _small_corners(q), "medium", **KW)
+    assert medium.ok
+
+
+def test_allocentric_refuses_a_target_on_the_standpoint():
+    # a monitor 0.43 m from the desk's centre stands on the desk's footprint (gap 0) or beside it
+    q = _at(45.0)
+    kw = {**KW, "min_footprint_gap_m": 0.3}
+    for gap, expected in [
+        (0.0, rules.TARGET_ON_STANDPOINT),
+        (0.29, rules.TARGET_ON_STANDPOINT),
+        (0.31, None),
+    ]:
+        decision = rules.allocentric_direction_answer(
+            (0, 0), (0, 2), q, _small_corners(q), "hard", footprint_gap_m=gap, **kw
+        )
+        assert decision.reason == expected
+    assert decision.answer == "front-left"
+
+
+def test_camera_exactly_one_option_holds():
+    # the lamp: 0.86 m behind the desk's end, x extents 0.078 m apart. Left and back both hold,
+    # so neither four-way answer is right; the diagonal answer back-left is the one right option.
+    lamp_x, lamp_z = (-0.6, -0.3), (3.5, 3.8)
+    desk_x, desk_z = (-0.222, 0.8), (2.3, 2.64)
+    sub, dec = rules.camera_direction_answer(
+        lamp_x, lamp_z, desk_x, desk_z, min_separation_m=0.15, clear_gap_m=0.05
+    )
+    assert (sub, dec.answer) == ("diagonal", "back-left")
+    # x extents only 3 cm apart: left nearly holds, so the four-way 'back' is refused (and no diagonal)
+    near_x = (-0.552, -0.252)
+    sub, dec = rules.camera_direction_answer(
+        near_x, lamp_z, desk_x, desk_z, min_separation_m=0.15, clear_gap_m=0.05
+    )
+    assert dec.reason == rules.AXIS_AMBIGUOUS
+    # clearly overlapping in x (by 0.3 m): back is the only direction that holds
+    sub, dec = rules.camera_direction_answer(
+        (-0.4, 0.0), lamp_z, desk_x, desk_z, min_separation_m=0.15, clear_gap_m=0.05
+    )
+    assert (sub, dec.answer) == ("camera", "back")

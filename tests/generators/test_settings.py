@@ -26,7 +26,7 @@ def test_defaults_from_question_rules():
     assert s.direction_boundary_margin_deg == 10.0
     assert (s.direction_min_pair_distance_m, s.direction_max_pair_distance_m) == (0.3, 5.0)
     assert s.direction_max_corners_off == 2
-    assert (s.appearance_min_gap_s, s.appearance_area_frac) == (1.0, 0.01)
+    assert (s.appearance_min_gap_s, s.appearance_pixel_frac) == (1.0, 0.01)
     assert s.min_absolute_distance_m == 0.2
     assert (s.video_num_frames, s.video_fps, s.multi_view_views) == (16, 24.0, 8)
     assert (s.min_visibility, s.min_bbox_area_frac) == (0.3, 0.01)

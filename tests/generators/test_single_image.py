@@ -64,7 +64,9 @@ def test_relative_direction_camera_centric(chair_radiator):
     assert s.subtype == "camera"
     assert sorted(parse_options(s.options)) == ["back", "front", "left", "right"]
     m = re.fullmatch(
-        r"From the camera's perspective, is the (\w+) to the (\w+)'s left, right, front, or back\?",
+        r"From the camera's perspective, is the (\w+) to the (\w+)'s left, right, front, or back\? "
+        r"Directions are as seen from the camera, not the \2's own: left and right are the image's, and "
+        r"front means closer to the camera\.",
         s.question,
     )
     assert m, s.question

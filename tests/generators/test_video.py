@@ -13,8 +13,8 @@ from tests.generators.builders import make_frame, make_object, make_scene, make_
 
 QT = QuestionType
 
-# frames are 12 sensor frames apart, so at 24 fps each step is 0.5 s; the position at which each
-# category first appears:
+# the clip plays its frames at 2 fps, so on the clip's own clock each step is 0.5 s (the sensor index,
+# 12 apart, plays no part); the position at which each category first appears:
 STRIDE = 12
 FIRST_POSITION = {"bed": 0, "tv": 3, "sofa": 6, "lamp": 10, "desk": 11, "chair": 16}
 FIRST_TIME = {lab: pos / 2 for lab, pos in FIRST_POSITION.items()}  # bed 0, tv 1.5, ..., desk 5.5
@@ -45,12 +45,14 @@ def _scene(area=23.456, video=True):
         make_frame(STRIDE * pos, [make_vis(o.instance_id) for o in objs if _visible(o.label, pos)])
         for pos in range(20)
     ]
-    # the video record plays every frame; its own rate does not change the times
-    rec = VideoRecord(fps=30.0, frame_indices=[STRIDE * p for p in range(20)]) if video else None
+    # the video record plays every frame at 2 fps: times are position / 2
+    rec = VideoRecord(fps=2.0, frame_indices=[STRIDE * p for p in range(20)]) if video else None
     return make_scene(objs, frames, area=area, video=rec)
 
 
 SETTINGS = GenerationSettings(video_num_frames=4, max_per_scan_per_type=50, published_wording_share=1.0)
+ALL_SHOWN = SETTINGS.model_copy(update={"video_num_frames": 20})
+"""Every frame of the clip is shown: only the time gap rule refuses appearance orders."""
 
 
 def _of(samples, qt):
@@ -68,7 +70,7 @@ def test_media_are_the_uniformly_sampled_frames():
 
 
 def test_appearance_order_uses_every_frame_and_refuses_half_second_gaps():
-    gen = VideoGenerator(SETTINGS)
+    gen = VideoGenerator(ALL_SHOWN)
     samples = _of(gen.generate(_scene(), seed=0), QT.appearance_order)
     # 6 categories -> 15 sets of 4; the 6 holding both lamp (5.0 s) and desk (5.5 s) are refused
     assert gen.counts[("appearance order", "appearance_gap_too_small")] == 6
@@ -81,14 +83,32 @@ def test_appearance_order_uses_every_frame_and_refuses_half_second_gaps():
         assert options[ord(s.answer) - ord("A")] == expected
         assert len(set(options)) == 4
         assert all(sorted(o.split(", ")) == sorted(listed) for o in options)
-        # the tv first appears at 1.5 s, between sampled frames
         assert s.reference["first_appearance_s"] == {lab: FIRST_TIME[lab] for lab in listed}
 
 
-def test_same_times_without_video_record():
-    with_record = _of(VideoGenerator(SETTINGS).generate(_scene(), seed=0), QT.appearance_order)
-    without = _of(VideoGenerator(SETTINGS).generate(_scene(video=False), seed=0), QT.appearance_order)
-    assert [s.reference for s in with_record] == [s.reference for s in without]
+def test_appearance_order_answerable_from_the_shown_frames():
+    # shown: positions 0, 6, 13, 19. The tv (3..5) is never in them; lamp (10) and desk (11) first show
+    # in the same frame (13). Of the 15 sets, 6 hold lamp and desk (0.5 s apart: gap rule first), the 7
+    # others with the tv never appear in the shown frames, and 2 are answerable from what they show.
+    gen = VideoGenerator(SETTINGS)
+    samples = _of(gen.generate(_scene(), seed=0), QT.appearance_order)
+    assert gen.counts[("appearance order", "appearance_gap_too_small")] == 6
+    assert gen.counts[("appearance order", "never_appears")] == 7
+    listed = sorted(tuple(sorted(s.reference["first_appearance_s"])) for s in samples)
+    assert listed == [("bed", "chair", "desk", "sofa"), ("bed", "chair", "lamp", "sofa")]
+    for s in samples:
+        assert sorted(s.reference["first_shown_frame"].values()) == [0, 1, 2, 3]
+        assert recheck(s) is None
+
+
+def test_times_without_video_record_use_the_settings_rate():
+    # no video record: the clip is every frame, played at `video_fps` (here 4 fps: 0.25 s a step)
+    settings = ALL_SHOWN.model_copy(update={"video_fps": 4.0})
+    samples = _of(VideoGenerator(settings).generate(_scene(video=False), seed=0), QT.appearance_order)
+    assert samples
+    for s in samples:
+        times = s.reference["first_appearance_s"]
+        assert times == {lab: FIRST_POSITION[lab] / 4.0 for lab in times}
 
 
 def test_video_record_limits_the_clip():

@@ -11,6 +11,7 @@ from ladderdata.geometry.distances import (
     aabb_distance,
     box_distance,
     pairwise_aabb_distances,
+    pairwise_point_set_distances,
     point_set_distance,
 )
 
@@ -50,3 +51,26 @@ def test_point_set_distance():
     assert point_set_distance(b, a) == 3.0
     with pytest.raises(GeometryError):
         point_set_distance(a, np.zeros((0, 3)))
+
+
+def test_pairwise_point_set_distances_match_brute_force():
+    # seeded point clouds: near, interleaved and far apart; the pruned KD-tree search must be exact
+    rng = np.random.default_rng(7)
+    sets = [
+        rng.uniform(0, 1, (300, 3)),
+        rng.uniform(0, 1, (50, 3)) + [0.5, 0.5, 0.0],  # overlaps the first
+        rng.uniform(0, 1, (200, 3)) + [3.0, 0.0, 0.0],  # 2 m away
+        np.array([[10.0, 10.0, 10.0], [10.0, 10.0, 11.0]]),
+    ]
+    got = pairwise_point_set_distances(sets)
+    assert sorted(got) == [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    for (i, j), d in got.items():
+        brute = np.sqrt(((sets[i][:, None, :] - sets[j][None, :, :]) ** 2).sum(-1).min())
+        assert d == pytest.approx(brute, abs=1e-12)
+
+
+def test_pairwise_point_set_distance_by_hand():
+    # two unit squares' corners 3 m apart along x, one raised by 4 m: sqrt(3^2 + 4^2) = 5
+    a = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]], float)
+    b = a + [4.0, 0.0, 4.0]
+    assert pairwise_point_set_distances([a, b], [(0, 1)]) == {(0, 1): pytest.approx(5.0)}

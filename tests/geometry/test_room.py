@@ -43,3 +43,26 @@ def test_degenerate_inputs():
     assert floor_shape(np.array([[0.0, 0.0], [1.0, 1.0]])).area_m2 == 0.0
     assert floor_shape(np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])).area_m2 == 0.0  # collinear
     assert alpha_shape(np.array([[0, 0], [5, 0], [0, 5]], float)).is_empty  # one huge triangle
+
+
+def _l_room(step=0.05):
+    """Grid points of the L [0, 4] x [0, 2] + [0, 2] x [2, 4] (12 m^2) and which lie on its outline."""
+    xs = np.arange(0.0, 4.0 + 1e-9, step)
+    gx, gy = np.meshgrid(xs, xs, indexing="ij")
+    p = np.column_stack([gx.ravel(), gy.ravel()])
+    p = p[(p[:, 1] <= 2.0 + 1e-9) | (p[:, 0] <= 2.0 + 1e-9)]
+    x, y = p[:, 0], p[:, 1]
+    on = np.isclose(x, 0) | np.isclose(y, 0) | np.isclose(x, 4) | np.isclose(y, 4)
+    on |= (np.isclose(y, 2) & (x >= 2 - 1e-9)) | (np.isclose(x, 2) & (y >= 2 - 1e-9))
+    return p, on
+
+
+def test_boundary_points_do_not_fill_a_reflex_corner():
+    # walls meeting at the L's inner corner (2, 2): triangles made only of outline points would fill
+    # the outside of that corner (~0.02 m^2 for a 0.2 m alpha radius); marked as boundary they bound
+    # the floor without adding area (only the half-cell triangles at the 5 convex corners go)
+    p, on = _l_room()
+    filled = floor_shape(p).area_m2
+    bounded = floor_shape(p, boundary=on).area_m2
+    assert filled > 12.01
+    assert 12.0 - 5 * 0.05**2 / 2 - 1e-9 <= bounded <= 12.0 + 1e-9

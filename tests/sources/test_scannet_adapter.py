@@ -151,7 +151,8 @@ def test_aggregation_variants_and_identity_alignment(tmp_path):
         aggregation_name="scene0001_00_vh_clean.aggregation.json",
         app_id="Aggregator.v1",
     )
-    scene = ScanNetSource(tmp_path).load(hs.scan_id)
+    # no axisAlignment: read as is only when the source allows it (else skipped: test_scannet_errors)
+    scene = ScanNetSource(tmp_path, allow_unaligned=True).load(hs.scan_id)
     np.testing.assert_array_equal(scene.axis_alignment, np.eye(4))
     cab = next(o for o in scene.objects if o.label == "cabinet")
     np.testing.assert_allclose(cab.box.min, [1.5, 1.0, 0.5], atol=1e-6)
@@ -178,11 +179,35 @@ def test_frame_stride(hand_scan_template):
     assert [f.frame_index for f in scene.frames] == [0, 5, 15, 20, 30]
 
 
-def test_oriented_boxes_of_axis_aligned_objects(hand_scan_template):
-    scene = ScanNetSource(hand_scan_template.root, oriented_boxes=True).load("scene0001_00")
+def test_oriented_boxes_of_axis_aligned_objects(scene):
+    # records carry both boxes; for an axis-aligned cabinet they agree (yaw 0, 1 x 0.5 x 1 m)
     cab = next(o for o in scene.objects if o.label == "cabinet")
-    assert cab.box.yaw == pytest.approx(0.0, abs=1e-4)
-    np.testing.assert_allclose(cab.box.size, [1.0, 0.5, 1.0], atol=1e-4)
+    assert cab.obox is not None and cab.shape is cab.obox
+    assert cab.obox.yaw == pytest.approx(0.0, abs=1e-4)
+    np.testing.assert_allclose(cab.obox.size, [1.0, 0.5, 1.0], atol=1e-4)
+    np.testing.assert_allclose(cab.box.size, [1.0, 0.5, 1.0], atol=1e-5)
+
+
+def test_point_set_distances_between_mesh_vertices(scene):
+    # table [0.3, 1.1] x [0.2, 0.8] x [0, 0.72], cabinet [1.5, 2.5] x [1, 1.5] x [0.5, 1.5], each face a
+    # 5 x 5 vertex grid. The nearest vertices are the facing corners (1.1, 0.8) and (1.5, 1.0) at heights
+    # 0.72 (table grid 0, 0.18, ..., 0.72) and 0.75 (cabinet 0.5, 0.75, ...): sqrt(0.4^2 + 0.2^2 + 0.03^2),
+    # not the box gap sqrt(0.2). The floor (structure) gets no distances.
+    d = {(a, b): v for a, b, v in scene.object_distances}
+    assert d[(1, 2)] == pytest.approx(math.sqrt(0.16 + 0.04 + 0.0009), abs=1e-5)
+    assert sorted(d) == [(1, 2), (1, 3), (2, 3)]
+    # cabinet top face z = 1.5 vs box bottom z = 0.8 overlap in z; y: cabinet 1.5 -> box 2.5 (1.0 m),
+    # x ranges overlap and both grids hold x = 2.0: exactly 1.0 m
+    assert d[(1, 3)] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_visible_pixel_share_of_the_cabinet(scene):
+    # frame 0 sees only the cabinet's front face (1 m x 1 m at depth 4 m, f = 1000) facing it: a
+    # 250 x 250 pixel square. Its 25 vertices carry the face's whole area; the side faces' edge
+    # vertices are visible but face sideways (no pixels).
+    vis = vis_of(scene, 0, "cabinet")
+    assert vis.pixel_frac == pytest.approx(250 * 250 / (1296 * 968), rel=1e-6)
+    assert vis_of(scene, 0, "box").pixel_frac == 0.0  # hidden behind the cabinet
 
 
 def test_iter_scenes_and_scan_listing(hand_scan):

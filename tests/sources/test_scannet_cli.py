@@ -158,3 +158,15 @@ def test_scenes_option_errors_in_process(tmp_path):
     empty.write_text("# nothing\n\n")
     with pytest.raises(ConfigError, match="empty"):
         parse_scan_ids(str(empty))
+
+
+def test_scenes_cli_label_column(hand_scan_template, tmp_path):
+    tsv = tmp_path / "labels.tsv"
+    tsv.write_text("id\traw_category\tcategory\tnyu40class\n1\tcabinet\tcabinet\tdresser\n")
+    out = tmp_path / "build"
+    root = str(hand_scan_template.root)
+    args = ["--source", "scannet", "--root", root, "--label-map", str(tsv), "--label-column", "nyu40class"]
+    proc = run_scenes(*args, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    scene = SceneRecord.model_validate_json((out / "scenes" / "scene0001_00.json").read_text())
+    assert {o.raw_label: o.label for o in scene.objects}["cabinet"] == "dresser"

@@ -243,3 +243,61 @@ def test_repeated_object_id_for_another_object(hand_scan):
     edit_json(hand_scan.file("aggregation"), lambda d: d["segGroups"][1].update(id=1, objectId=1))
     msg = load_error(hand_scan)
     assert "objectId 1" in msg and "repeats an objectId" in msg
+
+
+def _drop_alignment(hand_scan) -> None:
+    meta = hand_scan.file("meta")
+    kept = [ln for ln in meta.read_text().splitlines() if not ln.startswith("axisAlignment")]
+    meta.write_text("\n".join(kept))
+
+
+def test_scan_without_axis_alignment_is_skipped(hand_scan):
+    _drop_alignment(hand_scan)
+    msg = load_error(hand_scan)
+    assert msg.startswith(str(hand_scan.file("meta"))) and "no_axis_alignment" in msg
+    assert "allow_unaligned" in msg
+    src = ScanNetSource(hand_scan.root, on_error="skip")
+    assert list(src.iter_scenes()) == []
+    assert "no_axis_alignment" in src.skipped[SCAN]
+
+
+def test_allow_unaligned_reads_the_mesh_frame_with_one_warning(hand_scan, caplog):
+    _drop_alignment(hand_scan)
+    with caplog.at_level("WARNING", logger="ladderdata.sources"):
+        scene = ScanNetSource(hand_scan.root, allow_unaligned=True).load(SCAN)
+    assert scene.stats["unaligned"] == 1
+    np.testing.assert_array_equal(scene.axis_alignment, np.eye(4))
+    warnings = [r for r in caplog.records if "axisAlignment" in r.getMessage()]
+    assert len(warnings) == 1 and "scene0001_00.txt" in warnings[0].getMessage()
+    # the boxes stay in the mesh frame: the cabinet's aligned corners mapped back by axisAlignment^-1
+    cab = next(o for o in scene.objects if o.label == "cabinet")
+    corners = np.array([[x, y, z] for x in (1.5, 2.5) for y in (1.0, 1.5) for z in (0.5, 1.5)])
+    back = np.linalg.inv(hand_scan.align)
+    mesh = corners @ back[:3, :3].T + back[:3, 3]
+    np.testing.assert_allclose(cab.box.min, mesh.min(axis=0), atol=1e-5)
+    np.testing.assert_allclose(cab.box.max, mesh.max(axis=0), atol=1e-5)
+
+
+def test_segments_file_named_by_the_aggregation(hand_scan):
+    # a _vh_clean aggregation paired with the low-resolution mesh's segments: refused, never guessed
+    wrong = "scannet.scene0001_00_vh_clean.segs.json"
+    edit_json(hand_scan.file("aggregation"), lambda d: d.update(segmentsFile=wrong))
+    msg = load_error(hand_scan)
+    assert "scene0001_00.aggregation.json" in msg and "segmentsFile" in msg and "_vh_clean_2" in msg
+
+
+def test_segments_file_named_but_missing(hand_scan):
+    name = "scene0001_00_vh_clean_2.0.020000.segs.json"
+    edit_json(hand_scan.file("aggregation"), lambda d: d.update(segmentsFile=f"scannet.{name}"))
+    msg = load_error(hand_scan)
+    assert name in msg and "missing" in msg
+
+
+def test_segments_file_named_is_read(hand_scan):
+    # the aggregation names another (existing) segments file of the same mesh: that one is read
+    name = "scene0001_00_vh_clean_2.0.020000.segs.json"
+    (hand_scan.scan_dir / name).write_text(hand_scan.file("segs").read_text())
+    hand_scan.file("segs").write_text('{"segIndices": [1]}')  # the default name is now unusable
+    edit_json(hand_scan.file("aggregation"), lambda d: d.update(segmentsFile=name))
+    scene = ScanNetSource(hand_scan.root).load(SCAN)
+    assert {o.label for o in scene.objects} == {"cabinet", "table", "box", "floor"}

@@ -70,3 +70,14 @@ def test_adapter_applies_label_map(hand_scan_template, tmp_path):
     cab = next(o for o in scene.objects if o.raw_label == "cabinet")
     assert cab.label == "storage cabinet"
     assert {o.label for o in scene.objects} == {"storage cabinet", "table", "box", "floor"}
+
+
+def test_adapter_label_column(hand_scan_template, tmp_path):
+    # ScanNet's combined tsv maps one raw label to several vocabularies; the column is an option
+    tsv = tmp_path / "labels.tsv"
+    tsv.write_text("id\traw_category\tcategory\tnyu40class\n1\ttable\ttable\tdesk\n")
+    root = hand_scan_template.root
+    default = ScanNetSource(root, label_map=tsv).load("scene0001_00")
+    nyu = ScanNetSource(root, label_map=tsv, label_column="nyu40class").load("scene0001_00")
+    assert "table" in {o.label for o in default.objects}
+    assert "desk" in {o.label for o in nyu.objects} and "table" not in {o.label for o in nyu.objects}

@@ -1,0 +1,522 @@
+"""An independent truth checker: re-derives every QA row's answer from the procedural sample's ground truth.
+
+It reads only the sample's `truth/` (the generator's yaw-rotated object boxes, floor polygon, aligned
+poses, per-pixel instance masks) and raw files (mesh, segments, aggregation, scene `.txt`), never the
+scene records, and imports nothing from ladderdata: every rule of reference/question-rules.md is
+written again here from the text, so a bug in the project's geometry cannot hide in both.
+
+What a row is checked against (`check_row`):
+- object count: the truth's instances of the category;
+- object size: the longest side of the truth's oriented box, in cm;
+- absolute / relative distance: minimum distance between the two objects' mesh vertices (scipy
+  cKDTree over the raw PLY, aligned with the scene's axisAlignment); a category's distance is to its
+  closest instance; the refusal thresholds (0.2 m; 0.15 / 0.30 m margins; 0.15 m closest) must hold;
+- room size: the truth floor polygon's area;
+- relative direction, allocentric: truth box centres in the floor plane, sectors and every refusal
+  rule (10 degree margins, 0.3..5 m pairs, corners, 0.3 m standpoint footprints, easy back half);
+- relative direction, camera-centric: truth box corners in the truth camera frame; exactly the answered
+  direction(s) must hold (extents disjoint on that axis);
+- appearance order: first frame of the clip (position / 24 fps) whose truth instance mask covers 1 %
+  of the image; gaps of 1 s; four different first frames among the frames the row shows, in order.
+
+A row *agrees* when the truth gives its answer and no refusal rule fires. It is a *rounding tie*
+when it agrees only after moving the truth value by the measurement tolerance (`TOLERANCE`: the
+float32 mesh, 6-decimal files, the alpha shape's corner triangles, the 1 % threshold): the row's
+answer is one of the answers the truth allows within that tolerance. Anything else *disagrees*.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from scipy.spatial import cKDTree
+
+TOLERANCE = {
+    "size_m": 0.001,
+    "distance_m": 1e-4,
+    "area_m2": 0.01,
+    "angle_deg": 0.5,
+    "camera_gap_m": 0.01,
+    "pixel_share_factor": 1.25,
+}
+"""How far a truth value may move to count a disagreement as a rounding tie."""
+
+CLIP_FPS = 24.0
+"""The sample's mp4 plays the exported frames at 24 fps (truth/frames.json `video.fps` is read too)."""
+DECIMALS = {"single_image": 2, "multi_view": 1, "video": 1}
+"""Distance decimals per data type (question-rules.md: 0.1 m; single image keeps 2)."""
+LETTERS = "ABCDEFGH"
+
+
+def round_half_up(value: float, decimals: int) -> str:
+    """Plain number text, half-up, trailing zeros dropped."""
+    q = Decimal(1).scaleb(-decimals)
+    text = format(Decimal(f"{value:.12g}").quantize(q, rounding=ROUND_HALF_UP), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def roundings(value: float, eps: float, decimals: int, scale: float = 1.0) -> set[str]:
+    """Every rounded text of a value within +-eps (scaled after moving)."""
+    return {round_half_up((value + d) * scale, decimals) for d in np.linspace(-eps, eps, 41)}
+
+
+# --- raw files ---------------------------------------------------------------------------------------
+
+
+def read_ply_vertices(path: Path) -> np.ndarray:
+    """xyz (N, 3) of a binary little-endian PLY whose vertex properties are float xyz then uchars."""
+    data = path.read_bytes()
+    end = data.index(b"end_header\n") + len(b"end_header\n")
+    header = data[:end].decode("ascii").splitlines()
+    n = next(int(line.split()[2]) for line in header if line.startswith("element vertex"))
+    props = []
+    in_vertex = False
+    for line in header:
+        if line.startswith("element"):
+            in_vertex = line.startswith("element vertex")
+        elif line.startswith("property") and in_vertex:
+            kind, name = line.split()[1], line.split()[2]
+            props.append((name, {"float": "<f4", "uchar": "u1", "double": "<f8"}[kind]))
+    verts = np.frombuffer(data, dtype=np.dtype(props), count=n, offset=end)
+    return np.stack([verts["x"], verts["y"], verts["z"]], axis=1).astype(np.float64)
+
+
+def read_alignment(path: Path) -> np.ndarray:
+    """axisAlignment of a scene `.txt` as a 4x4 matrix."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "axisAlignment":
+            return np.array([float(v) for v in value.split()]).reshape(4, 4)
+    raise AssertionError(f"{path}: no axisAlignment")
+
+
+@dataclass
+class TruthScan:
+    """One sample scan's ground truth and raw mesh."""
+
+    root: Path
+    scan_id: str
+
+    @cached_property
+    def objects(self) -> dict[int, dict[str, Any]]:
+        doc = json.loads((self.root / "truth" / self.scan_id / "objects.json").read_text(encoding="utf-8"))
+        return {o["instance_id"]: o for o in doc["objects"]}
+
+    @cached_property
+    def doc(self) -> dict[str, Any]:
+        return json.loads((self.root / "truth" / self.scan_id / "objects.json").read_text(encoding="utf-8"))
+
+    @cached_property
+    def frames(self) -> dict[str, Any]:
+        return json.loads((self.root / "truth" / self.scan_id / "frames.json").read_text(encoding="utf-8"))
+
+    def instances_of(self, label: str) -> list[int]:
+        return sorted(i for i, o in self.objects.items() if o["label"] == label)
+
+    def the(self, label: str) -> int:
+        (iid,) = self.instances_of(label)
+        return iid
+
+    @cached_property
+    def vertices(self) -> dict[int, np.ndarray]:
+        """Aligned mesh vertices of every segGroup (instance id -> (N, 3))."""
+        scan = self.root / "scans" / self.scan_id
+        xyz = read_ply_vertices(scan / f"{self.scan_id}_vh_clean_2.ply")
+        align = read_alignment(scan / f"{self.scan_id}.txt")
+        xyz = xyz @ align[:3, :3].T + align[:3, 3]
+        agg = json.loads((scan / f"{self.scan_id}.aggregation.json").read_text(encoding="utf-8"))
+        segs_name = agg["segmentsFile"].removeprefix("scannet.")
+        seg = np.asarray(json.loads((scan / segs_name).read_text(encoding="utf-8"))["segIndices"])
+        return {g["objectId"]: xyz[np.isin(seg, g["segments"])] for g in agg["segGroups"]}
+
+    @cached_property
+    def _trees(self) -> dict[int, cKDTree]:
+        return {}
+
+    def distance(self, a: int, b: int) -> float:
+        """Minimum distance between two instances' mesh vertices."""
+        pa, pb = self.vertices[a], self.vertices[b]
+        if len(pa) > len(pb):
+            a, b, pa, pb = b, a, pb, pa
+        if b not in self._trees:
+            self._trees[b] = cKDTree(pb)
+        return float(self._trees[b].query(pa, k=1)[0].min())
+
+    def category_distance(self, primary: int, label: str) -> float:
+        return min(self.distance(primary, i) for i in self.instances_of(label))
+
+    def corners(self, iid: int) -> np.ndarray:
+        """8 corners of the truth oriented box (bottom 4 first)."""
+        o = self.objects[iid]
+        c, s, yaw = np.array(o["center"]), np.array(o["size"]), o["yaw"]
+        signs = np.array([[-1, -1, -1], [1, -1, -1], [1, 1, -1], [-1, 1, -1]] * 2, dtype=float)
+        signs[4:, 2] = 1
+        rot = np.array([[math.cos(yaw), -math.sin(yaw), 0], [math.sin(yaw), math.cos(yaw), 0], [0, 0, 1]])
+        return (signs * s / 2) @ rot.T + c
+
+    def footprint_gap(self, a: int, b: int) -> float:
+        """Floor-plane distance between two truth footprints (rectangles; 0 when they overlap)."""
+        pa, pb = self.corners(a)[:4, :2], self.corners(b)[:4, :2]
+        if _overlap(pa, pb):
+            return 0.0
+        # two disjoint convex polygons: the closest pair has a vertex of one of them
+        return min(
+            min(_seg_dist(p, q1, q2) for p in pa for q1, q2 in _edges(pb)),
+            min(_seg_dist(p, q1, q2) for p in pb for q1, q2 in _edges(pa)),
+        )
+
+    @cached_property
+    def clip(self) -> list[int]:
+        return list(self.frames["frame_indices"])
+
+    @cached_property
+    def clip_fps(self) -> float:
+        return float(self.frames["video"]["fps"])
+
+    @cached_property
+    def pixel_shares(self) -> dict[int, np.ndarray]:
+        """frame index -> (n_ids,) share of the image's pixels each instance's mask covers."""
+        n = max(self.objects) + 2
+        out = {}
+        for f in self.clip:
+            mask = cv2.imread(str(self.root / "truth" / self.scan_id / "instance" / f"{f}.png"), -1)
+            counts = np.bincount(mask.reshape(-1), minlength=n + 1)[1 : n + 1]
+            out[f] = counts / mask.size
+        return out
+
+    def pose(self, frame: int) -> np.ndarray:
+        return np.asarray(self.frames["poses_aligned"][str(frame)], dtype=np.float64)
+
+
+def _edges(poly: np.ndarray):
+    return [(poly[i], poly[(i + 1) % len(poly)]) for i in range(len(poly))]
+
+
+def _seg_dist(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    ab = b - a
+    t = float(np.clip(np.dot(p - a, ab) / max(np.dot(ab, ab), 1e-18), 0.0, 1.0))
+    return float(np.linalg.norm(p - (a + t * ab)))
+
+
+def _overlap(pa: np.ndarray, pb: np.ndarray) -> bool:
+    """Separating-axis test of two convex quadrilaterals."""
+    for poly in (pa, pb):
+        for a, b in _edges(poly):
+            axis = np.array([-(b - a)[1], (b - a)[0]])
+            ra, rb = pa @ axis, pb @ axis
+            if ra.max() < rb.min() or rb.max() < ra.min():
+                return False
+    return True
+
+
+# --- rows ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    status: str  # agree | tie | disagree
+    detail: str = ""
+
+
+def _answer_text(row: dict[str, Any]) -> str:
+    texts = [o.split(". ", 1)[1] for o in row["options"]]
+    return texts[LETTERS.index(row["answer"])]
+
+
+def _labels(row: dict[str, Any]) -> list[str]:
+    """The categories the row names, in the order its reference lists them; each must be in the text."""
+    labels = [o["label"] for o in row["reference"]["objects"]]
+    for lab in labels:
+        assert lab in row["question"], (lab, row["question"])
+    return labels
+
+
+def _judge(answer: str, exact: str, allowed: set[str], detail: str) -> Verdict:
+    if answer == exact:
+        return Verdict("agree")
+    if answer in allowed:
+        return Verdict("tie", detail)
+    return Verdict("disagree", detail)
+
+
+def check_count(scan: TruthScan, row: dict[str, Any]) -> Verdict:
+    label = row["reference"]["category"]
+    assert label in row["question"]
+    truth = len(scan.instances_of(label))
+    return _judge(row["answer"], str(truth), set(), f"{label}: truth {truth}, row {row['answer']}")
+
+
+def check_size(scan: TruthScan, row: dict[str, Any]) -> Verdict:
+    (label,) = _labels(row)
+    longest = max(scan.objects[scan.the(label)]["size"])
+    exact = round_half_up(longest * 100, 0)
+    allowed = roundings(longest, TOLERANCE["size_m"], 0, 100.0)
+    return _judge(
+        row["answer"], exact, allowed, f"{label}: truth {longest * 100:.2f} cm, row {row['answer']}"
+    )
+
+
+def check_absolute_distance(scan: TruthScan, row: dict[str, Any]) -> Verdict:
+    a, b = _labels(row)
+    d = scan.distance(scan.the(a), scan.the(b))
+    dec = DECIMALS[row["data_type"]]
+    detail = f"{a}-{b}: truth {d:.4f} m, row {row['answer']}"
+    if d < 0.2 - TOLERANCE["distance_m"]:
+        return Verdict("disagree", "should be refused (< 0.2 m): " + detail)
+    if d < 0.2:
+        return Verdict("tie", detail)
+    return _judge(row["answer"], round_half_up(d, dec), roundings(d, TOLERANCE["distance_m"], dec), detail)
+
+
+def check_room(scan: TruthScan, row: dict[str, Any]) -> Verdict:
+    area = float(scan.doc["floor_area_m2"])
+    exact = round_half_up(area, 1)
+    allowed = roundings(area, TOLERANCE["area_m2"], 1)
+    return _judge(row["answer"], exact, allowed, f"truth {area:.4f} m2, row {row['answer']}")
+
+
+def check_relative_distance(scan: TruthScan, row: dict[str, Any]) -> Verdict:
+    primary_label = row["reference"]["primary"]
+    assert primary_label in row["question"]
+    primary = scan.the(primary_label)
+    cands = [o.split(". ", 1)[1] for o in row["options"]]
+    dist = {c: scan.category_distance(primary, c) for c in cands}
+    ranked = sorted(dist.items(), key=lambda kv: kv[1])
+    margin = 0.30 if float(scan.doc["floor_area_m2"]) > 40.0 else 0.15
+    gaps = [b[1] - a[1] for a, b in zip(ranked, ranked[1:], strict=False)]
+    detail = (
+        f"{primary_label}: " + ", ".join(f"{c} {d:.3f}" for c, d in ranked) + f"; row {_answer_text(row)}"
+    )
+    eps = TOLERANCE["distance_m"]
+    if ranked[0][1] < 0.15 - eps or min(gaps) < margin - eps:
+        return Verdict("disagree", "should be refused: " + detail)
+    if _answer_text(row) != ranked[0][0]:
+        return Verdict("disagree", detail)
+    if ranked[0][1] < 0.15 or min(gaps) < margin:
+        return Verdict("tie", detail)
+    return Verdict("agree")
+
+
+SECTORS = {
+    "hard": [
+        (0, 90, "front-left"),
+        (90, 180, "back-left"),
+        (180, 270, "back-right"),
+        (270, 360, "front-right"),
+    ],
+    "medium": [(0, 135, "left"), (135, 225, "back"), (225, 360, "right")],
+    "easy": [(0, 90, "left"), (90, 270, None), (270, 360, "right")],
+}
+
+
+def _sector(angle: float, difficulty: str) -> str | None:
+    for lo, hi, name in SECTORS[difficulty]:
+        if lo <= angle % 360 < hi:
+            return name
+    raise AssertionError(angle)
+
+
+def _boundary_gap(angle: float, difficulty: str) -> float:
+    starts = [lo for lo, _, _ in SECTORS[difficulty]]
+    return min(min(abs(angle - s) % 360, 360 - abs(angle - s) % 360) for s in starts)
+
+
+def _ccw(o: np.ndarray, f: np.ndarray, t: np.ndarray) -> float:
+    a, b = f - o, t - o
+    return math.degrees(math.atan2(a[0] * b[1] - a[1] * b[0], a[0] * b[0] + a[1] * b[1])) % 360
+
+
+def check_allocentric(scan: TruthScan, row: dict[str, Any]) -> Verdict:
+    p, o, q = (scan.the(lab) for lab in _labels(row))
+    difficulty = row["subtype"]
+    xy = {i: np.asarray(scan.objects[i]["center"][:2]) for i in (p, o, q)}
+    angle = _ccw(xy[p], xy[o], xy[q])
+    sector = _sector(angle, difficulty)
+    detail = f"{difficulty} {angle:.1f} deg -> {sector}; row {_answer_text(row)}"
+    problems, near = [], []
+    pairs = [(p, o), (p, q), (o, q)]
+    for a, b in pairs:
+        d = float(np.linalg.norm(xy[a] - xy[b]))
+        if not 0.3 <= d <= 5.0:
+            problems.append(f"pair {d:.2f} m")
+    gap = _boundary_gap(angle, difficulty)
+    if gap < 10 - TOLERANCE["angle_deg"]:
+        problems.append(f"{gap:.1f} deg from a boundary")
+    elif gap < 10:
+        near.append("boundary")
+    if sector is None:
+        problems.append("easy target behind")
+    off = sum(_sector(_ccw(xy[p], xy[o], c[:2]), difficulty) != sector for c in scan.corners(q))
+    if off > 2:
+        problems.append(f"{off} corners off")
+    foot = min(scan.footprint_gap(q, p), scan.footprint_gap(q, o))
+    if foot < 0.3 - TOLERANCE["camera_gap_m"]:
+        problems.append(f"target {foot:.2f} m from the standpoint/facing footprint")
+    elif foot < 0.3:
+        near.append("footprint")
+    if problems:
+        return Verdict("disagree", "should be refused (" + "; ".join(problems) + "): " + detail)
+    if _answer_text(row) != sector:
+        return Verdict("disagree", detail)
+    return Verdict("tie", detail) if near else Verdict("agree")
+
+
+def check_camera(scan: TruthScan, row: dict[str, Any]) -> Verdict:
+    subject, reference = (scan.the(lab) for lab in _labels(row))
+    (frame,) = row["frame_ids"]
+    pose = scan.pose(frame)
+    ext = {}
+    for i in (subject, reference):
+        cam = (scan.corners(i) - pose[:3, 3]) @ pose[:3, :3]
+        ext[i] = (cam[:, 0].min(), cam[:, 0].max(), cam[:, 2].min(), cam[:, 2].max())
+    sx0, sx1, sz0, sz1 = ext[subject]
+    rx0, rx1, rz0, rz1 = ext[reference]
+    gaps = {"left": rx0 - sx1, "right": sx0 - rx1, "front": rz0 - sz1, "back": sz0 - rz1}
+    holds = {k for k, g in gaps.items() if g > 0}
+    answer = _answer_text(row)
+    wanted = set(answer.split("-"))
+    detail = "gaps " + ", ".join(f"{k} {g:+.3f}" for k, g in gaps.items()) + f"; row {answer}"
+    if holds == wanted:
+        return Verdict("agree")
+    unclear = {k for k, g in gaps.items() if abs(g) < TOLERANCE["camera_gap_m"]}
+    if (holds ^ wanted) <= unclear:
+        return Verdict("tie", detail)
+    return Verdict("disagree", detail)
+
+
+def _first_appearance(scan: TruthScan, label: str, frames: list[int], threshold: float) -> int | None:
+    ids = scan.instances_of(label)
+    for k, f in enumerate(frames):
+        if max(scan.pixel_shares[f][i] for i in ids) >= threshold:
+            return k
+    return None
+
+
+def _appearance_ok(scan: TruthScan, row: dict[str, Any], threshold: float) -> tuple[bool, str]:
+    cats = _answer_text(row).split(", ")
+    clip = scan.clip
+    first = {c: _first_appearance(scan, c, clip, threshold) for c in cats}
+    if any(v is None for v in first.values()):
+        return False, f"never appears: {first}"
+    times = {c: first[c] / scan.clip_fps for c in cats}
+    order = sorted(cats, key=lambda c: times[c])
+    shown = {c: _first_appearance(scan, c, row["frame_ids"], threshold) for c in cats}
+    detail = "truth " + ", ".join(f"{c} {times[c]:.2f}s/shown#{shown[c]}" for c in order)
+    if order != cats:
+        return False, detail + f"; row {', '.join(cats)}"
+    if any(times[b] - times[a] < 1.0 for a, b in zip(order, order[1:], strict=False)):
+        return False, "should be refused (gap < 1 s): " + detail
+    ks = [shown[c] for c in order]
+    if any(k is None for k in ks) or any(b <= a for a, b in zip(ks, ks[1:], strict=False)):
+        return False, "not answerable from the shown frames: " + detail
+    return True, detail
+
+
+def check_appearance(scan: TruthScan, row: dict[str, Any]) -> Verdict:
+    ok, detail = _appearance_ok(scan, row, 0.01)
+    if ok:
+        return Verdict("agree")
+    f = TOLERANCE["pixel_share_factor"]
+    if any(_appearance_ok(scan, row, 0.01 * s)[0] for s in (1 / f, f)):
+        return Verdict("tie", detail)
+    return Verdict("disagree", detail)
+
+
+def check_row(scan: TruthScan, row: dict[str, Any]) -> Verdict:
+    """Verdict of one spatial row (dict with question, options, answer, question_type, data_type,
+    frame_ids, subtype and reference as a dict)."""
+    qt = row["question_type"]
+    if qt == "object count":
+        return check_count(scan, row)
+    if qt == "object size":
+        return check_size(scan, row)
+    if qt == "absolute distance":
+        return check_absolute_distance(scan, row)
+    if qt == "room size":
+        return check_room(scan, row)
+    if qt == "relative distance":
+        return check_relative_distance(scan, row)
+    if qt == "relative direction":
+        if row["data_type"] == "single_image":
+            return check_camera(scan, row)
+        return check_allocentric(scan, row)
+    if qt == "appearance order":
+        return check_appearance(scan, row)
+    raise AssertionError(f"unknown question type {qt!r}")
+
+
+@dataclass
+class Table:
+    """Per question type (and data type): rows, agree, rounding ties, disagreements (with details)."""
+
+    counts: dict[tuple[str, str], Counter] = field(default_factory=dict)
+    disagreements: list[str] = field(default_factory=list)
+    ties: list[str] = field(default_factory=list)
+
+    def add(self, row: dict[str, Any], verdict: Verdict) -> None:
+        key = (row["question_type"], row["data_type"])
+        self.counts.setdefault(key, Counter())[verdict.status] += 1
+        where = f"{row['scene_id']} {row['question_type']} ({row['data_type']}): {verdict.detail}"
+        if verdict.status == "disagree":
+            self.disagreements.append(where)
+        elif verdict.status == "tie":
+            self.ties.append(where)
+
+    def text(self) -> str:
+        lines = [
+            f"{'question type':<20} {'data type':<13} {'rows':>5} {'agree':>6} {'ties':>5} {'disagree':>8}"
+        ]
+        for (qt, dt), c in sorted(self.counts.items()):
+            n = sum(c.values())
+            lines.append(f"{qt:<20} {dt:<13} {n:>5} {c['agree']:>6} {c['tie']:>5} {c['disagree']:>8}")
+        total = Counter()
+        for c in self.counts.values():
+            total.update(c)
+        lines.append(
+            f"{'all':<20} {'':<13} {sum(total.values()):>5} {total['agree']:>6} {total['tie']:>5} "
+            f"{total['disagree']:>8}"
+        )
+        return "\n".join(lines)
+
+
+def check_rows(sample_root: Path, rows: list[dict[str, Any]]) -> Table:
+    """Check every spatial row (localization rows are skipped: grounding is not an answer)."""
+    scans: dict[str, TruthScan] = {}
+    table = Table()
+    for row in rows:
+        if row["question_type"] == "localization":
+            continue
+        scan = scans.setdefault(row["scene_id"], TruthScan(Path(sample_root), row["scene_id"]))
+        table.add(row, check_row(scan, row))
+    return table
+
+
+def read_build_rows(build: Path) -> list[dict[str, Any]]:
+    """Spatial rows of a build's Parquet shards, with `reference` parsed."""
+    import pyarrow.parquet as pq
+
+    rows = []
+    for path in sorted(Path(build).glob("data/*/*.parquet")):
+        if path.parent.name == "localization":
+            continue
+        for rec in pq.read_table(path).to_pylist():
+            rec["reference"] = json.loads(rec["reference"])
+            rows.append(rec)
+    return rows
+
+
+def read_jsonl_rows(path: Path) -> list[dict[str, Any]]:
+    """QASample JSON lines (as `ladderdata generate` writes them)."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if r["question_type"] != "localization"]

@@ -44,7 +44,7 @@ from ladderdata.records import (
 )
 from ladderdata.writers.layout import image_relpath
 
-GENERATOR_VERSION = "1.1"
+GENERATOR_VERSION = "1.2"
 """Bumped whenever a rule or template change alters generated samples."""
 
 # refusal reasons decided by candidate selection (answer rules have theirs in rules.py)

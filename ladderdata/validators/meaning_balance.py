@@ -201,3 +201,19 @@ def verify_meanings(
             f"uniform is {1 / len(group.meanings):.1%} +-{tolerance:.0%} (or one row)"
         )
     return problems
+
+
+def meaning_counts_json(
+    meaning_counts: Mapping[tuple[Family, QuestionType, str], Counter[str]],
+) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+    """family -> question type -> subtype -> meaning -> rows (every meaning of the set, listing order),
+    sorted, for meta/stats.json and the dataset card."""
+    out: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
+    for (family, qtype, subtype), counts in sorted(
+        meaning_counts.items(), key=lambda kv: (kv[0][0].value, kv[0][1].value, kv[0][2])
+    ):
+        group = meaning_group(qtype, subtype)
+        names = group.meanings if group is not None else tuple(sorted(counts))
+        per_type = out.setdefault(family.value, {}).setdefault(qtype.value, {})
+        per_type[subtype] = {m: counts.get(m, 0) for m in names}
+    return out

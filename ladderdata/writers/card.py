@@ -52,8 +52,13 @@ def render_card(
     exclusions: Mapping[str, int],
     media_policy: str,
     images: int,
+    meanings: Mapping[str, Mapping[str, Mapping[str, Mapping[str, int]]]] | None = None,
+    meaning_notes: Sequence[str] = (),
 ) -> str:
-    """Render the card text."""
+    """Render the card text.
+
+    `meanings`: family -> question type -> subtype -> meaning -> rows (stats.json `meanings`);
+    `meaning_notes`: sentences on subtypes a scarce answer meaning kept small."""
     fams = [f for f in FAMILY_ORDER if f in families]
     fam_rows = []
     for f in fams:
@@ -108,6 +113,8 @@ def render_card(
             exclusions=[{"name": k, "scans": v} for k, v in sorted(exclusions.items())],
             media_policy=media_policy,
             images=images,
+            meanings=meaning_rows(meanings or {}),
+            meaning_notes=list(meaning_notes),
             stages=[
                 {"name": name, "kept": st.get("kept", 0), "dropped": st.get("dropped_total", 0)}
                 for name, st in stages.items()
@@ -117,3 +124,19 @@ def render_card(
         line = getattr(err, "lineno", None)
         where = f"{CARD_TEMPLATE}:{line}" if line else str(CARD_TEMPLATE)
         raise TemplateError(f"{where}: {err}; fix the dataset card template") from None
+
+
+def meaning_rows(
+    meanings: Mapping[str, Mapping[str, Mapping[str, Mapping[str, int]]]],
+) -> list[dict[str, Any]]:
+    """Card rows of the answer-meaning table: `left 3 (50.0%), right 3 (50.0%)` per subtype."""
+    rows = []
+    for family, per_type in meanings.items():
+        for qt, per_sub in per_type.items():
+            for sub, counts in per_sub.items():
+                n = sum(counts.values())
+                shares = ", ".join(f"{m} {c} ({c / n:.1%})" for m, c in counts.items()) if n else "-"
+                rows.append(
+                    {"family": family, "question_type": qt, "subtype": sub, "rows": n, "shares": shares}
+                )
+    return rows

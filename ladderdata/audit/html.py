@@ -75,6 +75,25 @@ ul.options { list-style: none; padding-left: 1em; }
 {% endfor %}</table>
 {% endif %}
 
+{% if report.meanings %}
+<h2>Answer meanings of fixed-option types</h2>
+<table id="meanings"><tr><th>family</th><th>question type</th><th>subtype</th><th>rows</th>
+<th>meanings (share / uniform)</th><th>max deviation</th></tr>
+{% for r in report.meanings %}<tr{% if (r.question_type ~ "/meaning/" ~ r.family ~ "/" ~ r.subtype) in bad_letters %} class="bad"{% endif %}>
+<td>{{ r.family }}</td><td>{{ r.question_type }}</td><td>{{ r.subtype }}</td><td class="n">{{ r.rows }}</td>
+<td>{% for x in r.meanings %}{{ x.meaning }} {{ x.count }} ({{ pct(x.share) }} / {{ pct(x.expected) }}){% if not loop.last %}; {% endif %}{% endfor %}</td>
+<td class="n">{{ pct(r.max_deviation) }}</td></tr>
+{% endfor %}</table>
+{% endif %}
+{% if report.meaning_prior %}
+<h2>Blind answer-meaning prior</h2>
+<table id="meaning-prior"><tr><th>question type</th><th>rows</th><th>chance</th><th>meaning prior</th><th>flagged</th></tr>
+{% for r in report.meaning_prior %}<tr{% if r.flagged %} class="bad"{% endif %}><td>{{ r.question_type }}</td>
+<td class="n">{{ r.rows }}</td><td class="n">{{ "%.3f"|format(r.chance) }}</td>
+<td class="n">{{ "-" if r.prior != r.prior else "%.3f"|format(r.prior) }}</td><td>{{ "YES" if r.flagged else "no" }}</td></tr>
+{% endfor %}</table>
+{% endif %}
+
 {% if report.numeric %}
 <h2>Numeric answers</h2>
 <table id="numeric"><tr><th>family</th><th>question type</th><th>rows</th><th>invalid</th><th>min</th><th>median</th><th>max</th>

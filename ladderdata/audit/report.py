@@ -13,6 +13,14 @@ from typing import Any
 from ladderdata.audit.blind import BlindResult, blind_baseline, category_vocabulary
 from ladderdata.audit.checks import Violation, check_skew, per_scan_caps
 from ladderdata.audit.load import AuditInput, load_audit_input
+from ladderdata.audit.meanings import (
+    MeaningPrior,
+    MeaningRow,
+    check_meanings,
+    meaning_prior,
+    meaning_table,
+    prior_violations,
+)
 from ladderdata.audit.tables import (
     CountRow,
     DropRow,
@@ -51,6 +59,10 @@ class AuditReport:
     blind: list[BlindResult] | None
     violations: list[Violation] = field(default_factory=list)
     caps: dict[str, int] = field(default_factory=dict)
+    meanings: list[MeaningRow] = field(default_factory=list)
+    """Answer-meaning shares of fixed-option types (audit/meanings.py)."""
+    meaning_prior: list[MeaningPrior] | None = None
+    """The blind answer-meaning prior (None when the blind check is off)."""
 
     def violated(self, threshold: str) -> set[str]:
         """Subjects of one threshold's violations, plus their leading parts (`relative direction/4/A`
@@ -84,6 +96,8 @@ class AuditReport:
             "dropped": [asdict(r) for r in self.dropped],
             "shortfalls": [asdict(r) for r in self.shortfalls],
             "blind": None if self.blind is None else [asdict(r) for r in self.blind],
+            "meanings": [asdict(r) for r in self.meanings],
+            "meaning_prior": None if self.meaning_prior is None else [asdict(r) for r in self.meaning_prior],
             "violations": [{**asdict(v), "line": v.line} for v in self.violations],
         }
         return _nan_to_none(doc)
@@ -145,6 +159,13 @@ def audit_input(
         else None
     )
     caps = per_scan_caps(data.manifest)
+    tolerance = thresholds["letter_tolerance"].value
+    meanings = meaning_table(data.spatial, tolerance)
+    prior = (
+        meaning_prior(data.spatial, thresholds["blind_margin"].value, min_rows=blind_min_rows, seed=seed)
+        if blind
+        else None
+    )
     violations = check_skew(
         thresholds=thresholds,
         letters=letter_groups(data.spatial),
@@ -154,6 +175,7 @@ def audit_input(
         rows=rows,
         caps=caps,
     )
+    violations += check_meanings(meanings, tolerance) + prior_violations(prior or [])
     return AuditReport(
         data=data,
         thresholds=thresholds,
@@ -168,4 +190,6 @@ def audit_input(
         blind=blind_results,
         violations=violations,
         caps=caps,
+        meanings=meanings,
+        meaning_prior=prior,
     )

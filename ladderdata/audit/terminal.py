@@ -93,6 +93,9 @@ def tables(report: AuditReport) -> list[Table]:
             t.add_row(r.question_type, str(r.rows), str(r.distinct), shown)
         out.append(t)
 
+    if report.meanings:
+        out.append(meaning_shares_table(report))
+
     if report.numeric:
         t = Table(title="Numeric answers per family x question type")
         t.add_column("family")
@@ -201,6 +204,9 @@ def tables(report: AuditReport) -> list[Table]:
             )
         out.append(t)
 
+    if report.meaning_prior:
+        out.append(meaning_prior_table(report))
+
     t = Table(title="Thresholds")
     t.add_column("threshold")
     t.add_column("value", justify="right")
@@ -229,3 +235,50 @@ def print_report(report: AuditReport, console: Console, *, violations_elsewhere:
             console.print(f"  [red]{escape(v.line)}[/]", highlight=False)
     else:
         console.print("[bold green]no threshold violations[/]")
+
+
+def meaning_shares_table(report: AuditReport) -> Table:
+    """Answer-meaning shares of the fixed-option types (the meanings the letters stand for)."""
+    t = Table(title="Answer-meaning shares of fixed-option types (share / uniform; +-rows allowed)")
+    for col in ("family", "question type", "subtype"):
+        t.add_column(col)
+    t.add_column("rows", justify="right")
+    t.add_column("meanings")
+    t.add_column("max dev", justify="right")
+    t.add_column("allowed", justify="right")
+    bad = report.violated("letter_tolerance")
+    for r in report.meanings:
+        cells = ", ".join(f"{s.meaning} {s.count} ({_pct(s.share)} / {_pct(s.expected)})" for s in r.meanings)
+        t.add_row(
+            r.family,
+            r.question_type,
+            r.subtype,
+            str(r.rows),
+            escape(cells),
+            _pct(r.max_deviation),
+            f"{r.allowed_rows:g}",
+            style="red" if f"{r.question_type}/meaning/{r.family}/{r.subtype}" in bad else None,
+        )
+    return t
+
+
+def meaning_prior_table(report: AuditReport) -> Table:
+    """The blind answer-meaning prior per question type."""
+    t = Table(title="Blind answer-meaning prior (always the most frequent meaning, 5-fold cross-validated)")
+    t.add_column("question type")
+    for col in ("rows", "chance", "meaning prior", "over chance", "flagged"):
+        t.add_column(col, justify="right")
+    t.add_column("note")
+    for r in report.meaning_prior or []:
+        over = "-" if r.over_chance != r.over_chance else f"{r.over_chance:+.3f}"
+        t.add_row(
+            r.question_type,
+            str(r.rows),
+            _score(r.chance),
+            _score(r.prior),
+            over,
+            "YES" if r.flagged else "no",
+            r.note,
+            style="red" if r.flagged else None,
+        )
+    return t

@@ -29,6 +29,7 @@ from ladderdata.generators.letters import (
     format_options,
     place_with_balancer,
 )
+from ladderdata.generators.meanings import answer_meaning
 from ladderdata.generators.rendering import TemplateRenderer
 from ladderdata.generators.scene_index import SceneIndex
 from ladderdata.generators.settings import FAMILY_QUESTION_TYPES, GenerationSettings
@@ -43,7 +44,7 @@ from ladderdata.records import (
 )
 from ladderdata.writers.layout import image_relpath
 
-GENERATOR_VERSION = "1.1"
+GENERATOR_VERSION = "1.2"
 """Bumped whenever a rule or template change alters generated samples."""
 
 # refusal reasons decided by candidate selection (answer rules have theirs in rules.py)
@@ -96,6 +97,8 @@ class Run:
     seen: set[tuple[frozenset[str], tuple[str, ...]]] = field(default_factory=set)
     used: dict[QuestionType, set[Hashable]] = field(default_factory=dict)
     subtype_counts: Counter[tuple[QuestionType, str]] = field(default_factory=Counter)
+    meaning_counts: Counter[tuple[QuestionType, str, str]] = field(default_factory=Counter)
+    """Emitted answers per (type, subtype, meaning) of fixed-option types (`generators.meanings`)."""
     cache: dict[str, Any] = field(default_factory=dict)
     """Per-scene values a generator computes once (e.g. the video timeline)."""
 
@@ -233,7 +236,7 @@ class Generator:
         image = [image_relpath(scene.scan_id, f.frame_index) for f in frames]
         if subtype is not None:
             run.subtype_counts[(qt, subtype)] += 1
-        return QASample(
+        sample = QASample(
             question=question,
             options=options,
             answer=answer,
@@ -254,6 +257,10 @@ class Generator:
             linked_sample_id=linked_sample_id,
             reference=reference,
         )
+        found = answer_meaning(sample)
+        if found is not None:
+            run.meaning_counts[(qt, found[0].subtype, found[1])] += 1
+        return sample
 
 
 def object_ref(obj: Any) -> dict[str, Any]:

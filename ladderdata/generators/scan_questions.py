@@ -26,6 +26,7 @@ from ladderdata.generators.base import (
     object_size_reference,
 )
 from ladderdata.generators.combos import seeded_combinations
+from ladderdata.generators.direction_draws import allocentric_draws
 from ladderdata.generators.measures import box_corners, floor_xy, footprint_gap
 from ladderdata.records import FrameRecord, ObjectRecord, QASample, QuestionType
 
@@ -65,10 +66,7 @@ class ScanQuestionGenerator(Generator):
         if qt == QT.relative_direction:
             if len(unique) < 3:
                 return TOO_FEW_UNIQUE_OBJECTS
-            return (
-                Candidate(frozenset(c), tuple(rng.sample(c, 3)))
-                for c in seeded_combinations(rng, unique, 3, limit)
-            )
+            return allocentric_draws(run, self.settings, rng, limit)
         if qt == QT.relative_distance:
             if not unique:
                 return TOO_FEW_UNIQUE_OBJECTS

@@ -38,6 +38,7 @@ from ladderdata.generators.base import (
     object_size_reference,
 )
 from ladderdata.generators.combos import seeded_combinations
+from ladderdata.generators.direction_draws import camera_candidates
 from ladderdata.generators.measures import camera_extents
 from ladderdata.records import DataType, Family, ObjectRecord, QASample, QuestionType
 
@@ -67,6 +68,8 @@ class SingleImageGenerator(Generator):
     def candidates(self, qt: QuestionType, run: Run, rng: random.Random) -> Iterator[Candidate] | str:
         if qt == QT.relative_distance:
             return self._relative_distance_candidates(run, rng)
+        if qt == QT.relative_direction:
+            return camera_candidates(run, self.settings, rng)
         k = ARITY[qt]
         idx = run.index
         if len(idx.unique) < k:

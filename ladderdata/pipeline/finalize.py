@@ -34,6 +34,7 @@ from ladderdata.validators import AnswerValidator, DecontamValidator, DedupValid
 from ladderdata.validators.balance import BalancePlan, BalanceTally, BalanceValidator, Candidate
 from ladderdata.validators.base import RowValidator, StageCounts
 from ladderdata.validators.decontam import verify_clean
+from ladderdata.validators.meaning_balance import meaning_counts_json
 from ladderdata.writers.card import render_card
 from ladderdata.writers.checksums import write_checksums
 from ladderdata.writers.info import SPATIAL_FAMILIES, build_info
@@ -347,6 +348,7 @@ class Finalizer:
                 f"{qt.value}|{k}": dict(sorted(c.items()))
                 for (qt, k), c in sorted(tally.letters.items(), key=lambda kv: (kv[0][0].value, kv[0][1]))
             },
+            "meanings": meaning_counts_json(tally.meanings),
         }
 
     # ------------------------------------------------------------------ metadata
@@ -442,6 +444,8 @@ class Finalizer:
                 **rows_per_family,
             },
             "letters": written["letters"],
+            "meanings": written["meanings"],
+            "meaning_notes": [n.to_dict() for n in plan.meaning_notes],
             "media": {k: media[k] for k in ("policy", "images", "bytes")},
             "writer": {
                 "rows_per_shard": cfg.output.rows_per_shard,
@@ -512,6 +516,8 @@ class Finalizer:
             media_policy=policy,
             images=len(entries),
             faults=faults,
+            meanings=written["meanings"],
+            meaning_notes=[n.describe() for n in plan.meaning_notes],
         )
         write_text_atomic(layout.card, card)
         write_checksums(layout)  # last: `ladderdata verify` checks the files against it

@@ -33,8 +33,15 @@ from dataclasses import dataclass, field
 
 from ladderdata.config import FAMILY_ORDER, BalanceConfig, FamiliesConfig
 from ladderdata.errors import ValidationError
+from ladderdata.generators.meanings import answer_meaning
 from ladderdata.records import Family, QASample, QuestionType
 from ladderdata.validators.base import StageCounts
+from ladderdata.validators.meaning_balance import (
+    MeaningNote,
+    has_meanings,
+    select_by_meaning,
+    verify_meanings,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +56,15 @@ class Candidate:
     """Canonical numeric answer (`repr(float)`) of a numeric question without options, else None."""
     sample_id: str
     linked_sample_id: str | None = None
+    meaning_subtype: str | None = None
+    """Subtype of a question whose options are a fixed set of meanings (`generators.meanings`)."""
+    meaning: str | None = None
+    """What the answer means (the option text of the answer letter) for such a question, else None."""
 
     @classmethod
     def from_sample(cls, index: int, sample: QASample) -> Candidate:
         """Key of a sample at position `index` of its family's stream."""
+        found = answer_meaning(sample)
         return cls(
             index=index,
             scan_id=sample.scene_id,
@@ -60,6 +72,8 @@ class Candidate:
             value=numeric_value(sample),
             sample_id=sample.sample_id,
             linked_sample_id=sample.linked_sample_id,
+            meaning_subtype=found[0].subtype if found else None,
+            meaning=found[1] if found else None,
         )
 
 
@@ -154,6 +168,8 @@ class BalancePlan:
     written: list[Family]
     """Families written to the output; a family selected only to give localization rows their links
     (single-image under `--modality localization`) is planned but not written."""
+    meaning_notes: list[MeaningNote] = field(default_factory=list)
+    """Subtypes a scarce answer meaning kept below an even share of their type (for the card)."""
 
     def reason(self, family: Family, index: int) -> str | None:
         """Drop reason of a row, None when it is selected."""
@@ -190,17 +206,23 @@ class BalanceValidator:
         quota: int,
         cap: int | None,
         prefer: set[str] | None = None,
-    ) -> tuple[list[Candidate], dict[int, str]]:
-        """Choose up to `quota` rows of one (family, type); returns (chosen, index -> reason not chosen).
+    ) -> tuple[list[Candidate], dict[int, str], list[MeaningNote]]:
+        """Choose up to `quota` rows of one (family, type); returns (chosen, index -> reason not chosen,
+        notes on subtypes a scarce answer meaning kept below an even share).
 
         Candidates whose sample id is in `prefer` come first (single-image rows that have a grounding
-        row, so the localization quota can match the single-image one)."""
+        row, so the localization quota can match the single-image one). Types whose options are a fixed
+        set of meanings are selected by `meaning_balance.select_by_meaning`."""
         rng = random.Random(stable_seed(self.seed, "balance", family.value, qtype.value))
         order = stratified_order(cands, rng)
         if prefer:
             order = [c for c in order if c.sample_id in prefer] + [
                 c for c in order if c.sample_id not in prefer
             ]
+        if has_meanings(order):
+            return select_by_meaning(
+                family, qtype, order, min(quota, len(order)), cap, self.balance.letter_tolerance
+            )
         numeric = not qtype.is_mcq and qtype != QuestionType.localization
         target = min(quota, len(order))
         while True:
@@ -225,7 +247,7 @@ class BalanceValidator:
             if len(chosen) == target:
                 break
             target = len(chosen)
-        return chosen, skipped
+        return chosen, skipped, []
 
     def plan(
         self, candidates: Mapping[Family, Sequence[Candidate]], written: Iterable[Family]
@@ -236,6 +258,7 @@ class BalanceValidator:
         selected: dict[Family, set[int]] = {}
         dropped: dict[Family, dict[int, str]] = {}
         shortfalls: list[Shortfall] = []
+        meaning_notes: list[MeaningNote] = []
         single_ids: set[str] | None = None
         grounded = (
             {c.linked_sample_id for c in candidates.get(Family.localization, ()) if c.linked_sample_id}
@@ -267,7 +290,10 @@ class BalanceValidator:
                 for qtype, quota in cfg.quotas.items():
                     group = by_type.get(qtype, [])
                     prefer = grounded if family == Family.single_image else None
-                    chosen, reasons = self.select_group(family, qtype, group, quota, cfg.per_scan_cap, prefer)
+                    chosen, reasons, notes = self.select_group(
+                        family, qtype, group, quota, cfg.per_scan_cap, prefer
+                    )
+                    meaning_notes.extend(notes)
                     fam_selected.update(c.index for c in chosen)
                     fam_dropped.update(reasons)
                     if len(chosen) < quota:
@@ -289,7 +315,7 @@ class BalanceValidator:
                     counts.drop(reason)
             elif fam_selected or fam_dropped:
                 counts.drop("family_not_built", len(fam_selected) + len(fam_dropped))
-        return BalancePlan(selected, dropped, shortfalls, counts, written)
+        return BalancePlan(selected, dropped, shortfalls, counts, written, meaning_notes)
 
 
 def verify_letters(
@@ -347,6 +373,7 @@ class BalanceTally:
         self.letters: dict[tuple[QuestionType, int], Counter[str]] = defaultdict(Counter)
         self.subletters: dict[tuple[QuestionType, str | None, int], Counter[str]] = defaultdict(Counter)
         self.values: dict[tuple[Family, QuestionType], Counter[str]] = defaultdict(Counter)
+        self.meanings: dict[tuple[Family, QuestionType, str], Counter[str]] = defaultdict(Counter)
 
     def add(self, sample: QASample) -> None:
         """Count one written row."""
@@ -359,9 +386,12 @@ class BalanceTally:
         value = numeric_value(sample)
         if value is not None:
             self.values[(sample.family, sample.question_type)][value] += 1
+        found = answer_meaning(sample)
+        if found is not None:
+            self.meanings[(sample.family, sample.question_type, found[0].subtype)][found[1]] += 1
 
     def problems(self, balance: BalanceConfig) -> list[str]:
-        """Every letter or value imbalance, as readable lines."""
+        """Every letter, value or answer-meaning imbalance, as readable lines."""
         slack: Counter[tuple[QuestionType, int]] = Counter()
         for qtype, _subtype, k in self.subletters:
             slack[(qtype, k)] += 1
@@ -373,6 +403,7 @@ class BalanceTally:
                 for p in verify_letters({(qtype, k): counts}, balance.letter_tolerance):
                     problems.append(f"[{subtype or 'no subtype'}] {p}")
         problems += verify_numeric(self.values, balance.max_numeric_value_share)
+        problems += verify_meanings(self.meanings, balance.letter_tolerance)
         return problems
 
     def verify(self, balance: BalanceConfig, where: str = "build") -> None:

@@ -158,8 +158,14 @@ def render_card(
     media_policy: str,
     images: int,
     faults: Mapping[str, Mapping[str, int]] | None = None,
+    meanings: Mapping[str, Mapping[str, Mapping[str, Mapping[str, int]]]] | None = None,
+    meaning_notes: Sequence[str] = (),
 ) -> str:
-    """Render the card text (`faults`: unit (scans, frames, objects) -> reason -> count dropped)."""
+    """Render the card text.
+
+    `faults`: unit (scans, frames, objects) -> reason -> count dropped;
+    `meanings`: family -> question type -> subtype -> meaning -> rows (stats.json `meanings`);
+    `meaning_notes`: sentences on subtypes a scarce answer meaning kept small."""
     fams = [f for f in FAMILY_ORDER if f in families]
     fam_rows = []
     for f in fams:
@@ -224,6 +230,8 @@ def render_card(
                 for unit, reasons in (faults or {}).items()
                 for reason, n in reasons.items()
             ],
+            meanings=meaning_rows(meanings or {}),
+            meaning_notes=list(meaning_notes),
             stages=[
                 {"name": name, "kept": st.get("kept", 0), "dropped": st.get("dropped_total", 0)}
                 for name, st in stages.items()
@@ -233,3 +241,19 @@ def render_card(
         line = getattr(err, "lineno", None)
         where = f"{CARD_TEMPLATE}:{line}" if line else str(CARD_TEMPLATE)
         raise TemplateError(f"{where}: {err}; fix the dataset card template") from None
+
+
+def meaning_rows(
+    meanings: Mapping[str, Mapping[str, Mapping[str, Mapping[str, int]]]],
+) -> list[dict[str, Any]]:
+    """Card rows of the answer-meaning table: `left 3 (50.0%), right 3 (50.0%)` per subtype."""
+    rows = []
+    for family, per_type in meanings.items():
+        for qt, per_sub in per_type.items():
+            for sub, counts in per_sub.items():
+                n = sum(counts.values())
+                shares = ", ".join(f"{m} {c} ({c / n:.1%})" for m, c in counts.items()) if n else "-"
+                rows.append(
+                    {"family": family, "question_type": qt, "subtype": sub, "rows": n, "shares": shares}
+                )
+    return rows

@@ -27,6 +27,7 @@ from ladderdata.errors import ValidationError
 from ladderdata.generators.base import GENERATOR_VERSION
 from ladderdata.generators.letters import LetterBalancer, reletter
 from ladderdata.io import write_json_atomic, write_text_atomic
+from ladderdata.pipeline.coldstart import ColdstartBuilder, remove_outputs
 from ladderdata.pipeline.progress import NullReporter, Reporter
 from ladderdata.pipeline.state import read_marker
 from ladderdata.records import Family, QASample
@@ -135,12 +136,25 @@ class Finalizer:
             balancer = BalanceValidator(self.config.families, self.config.balance, self.config.seed)
             plan = balancer.plan(candidates, self.written)
             plan.raise_if_short(allow_short=self.allow_short, where=str(layout.root))
-            written = self._pass2(dropped, plan, offsets)
+            coldstart = self._coldstart(dropped)
+            if coldstart is not None:
+                coldstart.select(candidates, plan, self.written)
+            written = self._pass2(dropped, plan, offsets, coldstart)
+            written["coldstart"] = coldstart.close() if coldstart is not None else None
         except BaseException as exc:
             dropped.abort(exc)
             raise
         dropped_rows = dropped.close()
         return self._write_meta(markers, validators, plan, written, dropped_rows)
+
+    def _coldstart(self, dropped: DroppedLog) -> ColdstartBuilder | None:
+        """The cold-start builder when the manifest asks for rows (else earlier outputs are removed)."""
+        cfg = self.config
+        if cfg.coldstart.rows == 0 or not any(f in self.written for f in SPATIAL_FAMILIES):
+            remove_outputs(self.layout)
+            return None
+        templates = cfg.generation.resolved_templates_dir()
+        return ColdstartBuilder(cfg.coldstart, self.layout, cfg.seed, templates, dropped)
 
     # ------------------------------------------------------------------ scans
     def _markers(self) -> dict[str, dict[str, Any]]:
@@ -233,7 +247,11 @@ class Finalizer:
 
     # ------------------------------------------------------------------ pass 2
     def _pass2(
-        self, dropped: DroppedLog, plan: BalancePlan, offsets: dict[Family, list[int]]
+        self,
+        dropped: DroppedLog,
+        plan: BalancePlan,
+        offsets: dict[Family, list[int]],
+        coldstart: ColdstartBuilder | None = None,
     ) -> dict[str, Any]:
         cfg = self.config
         layout = self.layout
@@ -272,6 +290,8 @@ class Finalizer:
                     for rel in sample.image:
                         used_images[sample.scene_id].add(rel)
                     scene_ids.add(sample.scene_id)
+                    if coldstart is not None and family in SPATIAL_FAMILIES:
+                        coldstart.add(sample)
 
                 path = layout.candidates(family)
                 if family != Family.localization:
@@ -440,6 +460,8 @@ class Finalizer:
                 "max_buffered_rows": written["max_buffered"],
             },
         }
+        if written["coldstart"] is not None:
+            stats["coldstart"] = written["coldstart"]
         write_json_atomic(layout.stats_json, stats)
 
         sources_meta: dict[str, Any] = {}
@@ -490,6 +512,7 @@ class Finalizer:
                 counts=counts,
                 jsonl_rows=written["jsonl_rows"],
                 question_ids=written["question_ids"],
+                coldstart=written["coldstart"],
             ),
         )
         scans_per_source = Counter(src for _scan, src in self.plan.scans)
@@ -503,6 +526,7 @@ class Finalizer:
             exclusions={name: len(ids) for name, ids in self.exclusions.items()},
             media_policy=policy,
             images=len(entries),
+            coldstart=written["coldstart"],
         )
         write_text_atomic(layout.card, card)
         # facts about this run rather than the dataset stay out of meta/ (which is byte-stable)

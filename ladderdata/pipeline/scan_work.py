@@ -17,8 +17,10 @@ from typing import Any
 from ladderdata.config import SourceConfig
 from ladderdata.errors import ConfigError, GenerationError, SourceError
 from ladderdata.generators import GENERATORS
+from ladderdata.generators.coldstart import scan_facts
 from ladderdata.generators.settings import GenerationSettings
 from ladderdata.pipeline import keys
+from ladderdata.pipeline.coldstart import facts_jsonl
 from ladderdata.records import Family, QASample, SceneRecord
 from ladderdata.sources import SOURCES
 from ladderdata.sources.base import Source
@@ -41,6 +43,8 @@ class ScanTask:
     scene_cache: str | None = None
     """`scenes/<scan>.json` of the build (reused when `scene_cache_key` holds the current key)."""
     scene_cache_key: str | None = None
+    coldstart: bool = False
+    """Record each spatial sample's cold-start trace facts (the manifest asks for cold-start rows)."""
 
 
 @dataclass
@@ -61,6 +65,8 @@ class ScanOutcome:
     emitted: dict[str, dict[str, int]] = field(default_factory=dict)
     refused: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     scene_stats: dict[str, int] = field(default_factory=dict)
+    coldstart_jsonl: str = ""
+    """Cold-start trace facts of the spatial samples (`pipeline.coldstart.facts_jsonl`)."""
     error: str | None = None
     seconds: float = 0.0
 
@@ -167,6 +173,9 @@ def process_scan(task: ScanTask) -> ScanOutcome:
                 refused.setdefault(qt, {})[reason] = n
             out.refused[family] = refused
         out.media = _media(samples, scene, task)
+        if task.coldstart:
+            settings = GenerationSettings.model_validate(task.generation)
+            out.coldstart_jsonl = facts_jsonl(scan_facts(scene, settings, samples))
     except (SourceError, GenerationError) as err:
         if task.strict:
             raise

@@ -26,7 +26,9 @@ UPSTREAM = "https://huggingface.co/datasets/hongxingli/SpatialLadder-26k"
 """The published dataset whose format the build reproduces."""
 
 
-def front_matter(config: BuildConfig, layout: BuildLayout, families: Sequence[Family]) -> str:
+def front_matter(
+    config: BuildConfig, layout: BuildLayout, families: Sequence[Family], *, coldstart: bool = False
+) -> str:
     """YAML front matter (without the `---` fences)."""
     licences = sorted({s.licence.name for s in config.sources})
     data: dict[str, Any] = {
@@ -36,7 +38,7 @@ def front_matter(config: BuildConfig, layout: BuildLayout, families: Sequence[Fa
         "task_categories": ["visual-question-answering"],
         "tags": ["spatial-reasoning", "3d", "spatialladder"]
         + (["scannet"] if any(s.kind == "scannet" for s in config.sources) else []),
-        "configs": dataset_configs(layout, families),
+        "configs": dataset_configs(layout, families, coldstart=coldstart),
     }
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
 
@@ -52,8 +54,10 @@ def render_card(
     exclusions: Mapping[str, int],
     media_policy: str,
     images: int,
+    coldstart: Mapping[str, Any] | None = None,
 ) -> str:
-    """Render the card text."""
+    """Render the card text (`coldstart`: the cold-start stats entry, when rows were written)."""
+    with_coldstart = coldstart is not None
     fams = [f for f in FAMILY_ORDER if f in families]
     fam_rows = []
     for f in fams:
@@ -79,7 +83,7 @@ def render_card(
     try:
         template = env.get_template(CARD_TEMPLATE.name)
         return template.render(
-            front_matter=front_matter(config, layout, fams),
+            front_matter=front_matter(config, layout, fams, coldstart=with_coldstart),
             name=config.name,
             description=config.description.strip(),
             upstream=UPSTREAM,
@@ -88,7 +92,7 @@ def render_card(
             seed=config.seed,
             schema_version=SCHEMA_VERSION,
             load_path="<build dir or hub repo id>",
-            configs=[c["config_name"] for c in dataset_configs(layout, fams)],
+            configs=[c["config_name"] for c in dataset_configs(layout, fams, coldstart=with_coldstart)],
             families=fam_rows,
             total_rows=sum(f["rows"] for f in fam_rows),
             total_quota=sum(f["quota"] for f in fam_rows),

@@ -14,7 +14,13 @@ import pyarrow as pa
 from ladderdata import __version__
 from ladderdata.config import FAMILY_ORDER
 from ladderdata.records import SCHEMA_VERSION, Family
-from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
+from ladderdata.writers.layout import (
+    COLDSTART_CONFIG,
+    COLDSTART_JSONL,
+    GROUNDING_JSONL,
+    SPATIAL_JSONL,
+    BuildLayout,
+)
 from ladderdata.writers.parquet import (
     GROUNDING_COLUMNS,
     GROUNDING_SCHEMA,
@@ -26,8 +32,11 @@ from ladderdata.writers.parquet import (
 SPATIAL_FAMILIES = (Family.single_image, Family.multi_view, Family.video)
 
 
-def dataset_configs(layout: BuildLayout, families: Sequence[Family]) -> list[dict[str, Any]]:
-    """The card's `configs`: `grounding`, `spatial`, then one per family (only families built)."""
+def dataset_configs(
+    layout: BuildLayout, families: Sequence[Family], *, coldstart: bool = False
+) -> list[dict[str, Any]]:
+    """The card's `configs`: `grounding`, `spatial`, one per family (only families built), then
+    `coldstart` when the build wrote cold-start rows."""
     configs: list[dict[str, Any]] = []
     if Family.localization in families:
         configs.append(_config("grounding", [layout.shard_glob(Family.localization)]))
@@ -37,6 +46,8 @@ def dataset_configs(layout: BuildLayout, families: Sequence[Family]) -> list[dic
     for f in FAMILY_ORDER:
         if f in families:
             configs.append(_config(f.value, [layout.shard_glob(f)]))
+    if coldstart:
+        configs.append(_config(COLDSTART_CONFIG, [f"data/{COLDSTART_CONFIG}/*.parquet"]))
     return configs
 
 
@@ -65,10 +76,11 @@ def build_info(
     counts: Mapping[Family, Mapping[str, int]],
     jsonl_rows: Mapping[str, int],
     question_ids: Mapping[str, int | None],
+    coldstart: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The content of meta/info.json."""
+    """The content of meta/info.json (`coldstart`: the cold-start stats entry, when rows were written)."""
     fams = [f for f in FAMILY_ORDER if f in families]
-    return {
+    info = {
         "name": name,
         "schema_version": SCHEMA_VERSION,
         "code_version": __version__,
@@ -87,7 +99,7 @@ def build_info(
             }
             for f in fams
         },
-        "configs": dataset_configs(layout, fams),
+        "configs": dataset_configs(layout, fams, coldstart=coldstart is not None),
         "columns": {
             "grounding": _columns(GROUNDING_SCHEMA, GROUNDING_COLUMNS),
             "spatial": _columns(SPATIAL_SCHEMA, SPATIAL_COLUMNS),
@@ -98,3 +110,7 @@ def build_info(
         },
         "question_ids": dict(question_ids),
     }
+    if coldstart is not None:
+        info["coldstart"] = {"rows": coldstart["rows"], "shards": [coldstart["shard"]]}
+        info["jsonl"][COLDSTART_JSONL] = coldstart["rows"]
+    return info

@@ -107,7 +107,7 @@ def chained_run(
 
 @pytest.mark.slow
 def test_all_stages_chain_and_write_checkpoints(
-    chained_run: Path, tiny_model_dir: Path, sample_scans
+    chained_run: Path, tiny_model_dir: Path, sample_build: Path, sample_scans
 ) -> None:
     run = json.loads((chained_run / "run.json").read_text(encoding="utf-8"))
     results = {r["stage"]: r for r in run["results"]}

@@ -42,6 +42,18 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def plural(noun: str) -> str:
+    """English plural of a category name ('chair' -> 'chairs', 'bookshelf' -> 'bookshelves',
+    'box' -> 'boxes', 'shelving unit' -> 'shelving units')."""
+    if noun.endswith("shelf"):
+        return noun[:-1] + "ves"
+    if noun.endswith(("s", "sh", "ch", "x", "z")):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
 def number_list(numbers: list[int]) -> str:
     """[3] -> '3'; [1, 4] -> '1 and 4'; [1, 4, 6] -> '1, 4 and 6'."""
     items = [str(n) for n in numbers]
@@ -77,7 +89,7 @@ class TraceRenderer:
     def __init__(self, templates_dir: str | Path):
         self.templates = TemplateRenderer(templates_dir)
         filters = self.templates.env.filters
-        filters.update(ordinal=ordinal, seen_in=seen_in, placement=placement, extent=extent)
+        filters.update(ordinal=ordinal, seen_in=seen_in, placement=placement, extent=extent, plural=plural)
         filters["number_list"] = number_list
 
     def phrasings(self, kind: str, **variables: Any) -> list[str]:

@@ -130,6 +130,8 @@ def load_build(root: Path) -> AuditInput:
     """Read a build directory written by `ladderdata build`."""
     layout = BuildLayout(root)
     shards = sorted(layout.data_dir.glob("*/*.parquet")) if layout.data_dir.is_dir() else []
+    # cold-start rows explain spatial rows already audited; they are not questions themselves
+    shards = [p for p in shards if p.parent != layout.coldstart_dir]
     if not shards:
         raise AuditInputError.at(
             layout.data_dir,

@@ -9,8 +9,10 @@ spooled to `_state/coldstart/<scan>.jsonl`). Finalize then:
    facts (`generators.coldstart_text`) and re-derives the answer from the trace text
    (`validators.traces.check_trace`); a row whose trace does not derive its answer is dropped to
    `_dropped/coldstart.jsonl` (a bug: the tests require none);
-3. `close`: writes `spld_coldstart_data.jsonl` (upstream keys, question-id order) and
-   `data/coldstart/train-00000.parquet` (the same rows plus provenance columns).
+   and writes it at once: pass 2 runs in question-id order, so `spld_coldstart_data.jsonl` (upstream
+   keys) and `data/coldstart/train-NNNNN.parquet` (the same rows plus provenance columns, rotated every
+   `output.rows_per_shard`) stream out like the family shards;
+3. `close`: finishes both and returns the stats entry.
 Nothing depends on worker count or timing, so the files are byte-stable for a manifest and seed.
 """
 
@@ -24,7 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ladderdata.config import ColdstartConfig
+from ladderdata.config import ColdstartConfig, OutputConfig
 from ladderdata.errors import ValidationError
 from ladderdata.generators.base import stable_int
 from ladderdata.generators.coldstart_text import TraceRenderer, coldstart_record
@@ -81,7 +83,12 @@ def family_targets(config: ColdstartConfig, families: list[Family]) -> dict[Fami
 
 
 class ColdstartBuilder:
-    """Selection, rendering, checking and writing of one build's cold-start rows."""
+    """Selection, rendering, checking and writing of one build's cold-start rows.
+
+    Pass 2 hands rows over in question-id order, so rows stream out as they come: JSONL lines at once,
+    Parquet rows through a buffer of at most `rows_per_shard` (`max_buffered_rows`), like the family
+    shard writers.
+    """
 
     def __init__(
         self,
@@ -90,16 +97,23 @@ class ColdstartBuilder:
         seed: int,
         templates_dir: Path,
         dropped: DroppedLog,
+        output: OutputConfig,
     ):
         self.config = config
         self.layout = layout
         self.seed = int(seed)
         self.renderer = TraceRenderer(templates_dir)
         self.dropped = dropped
+        self.output = output
         self.chosen: set[str] = set()
         self.targets: dict[Family, int] = {}
-        self.rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        self.kept: dict[str, Counter[str]] = defaultdict(Counter)
         self.drops: Counter[str] = Counter()
+        self.shards: list[ShardInfo] = []
+        self.max_buffered_rows = 0
+        self._buffer: list[dict[str, Any]] = []
+        self._jsonl: JsonlWriter | None = None
+        self._last_id = -1
         self._facts_scan: str | None = None
         self._facts: dict[str, dict[str, Any]] = {}
 
@@ -147,7 +161,7 @@ class ColdstartBuilder:
         return self._facts.get(sample.sample_id)
 
     def add(self, sample: QASample) -> None:
-        """Render, check and keep the cold-start row of a written spatial row (when chosen)."""
+        """Render, check and write the cold-start row of a written spatial row (when chosen)."""
         if sample.sample_id not in self.chosen:
             return
         facts = self._facts_of(sample)
@@ -166,49 +180,73 @@ class ColdstartBuilder:
         if reason is not None:
             self._drop(reason, sample, solution=record["solution"])
             return
-        provenance = {
-            "question_type": sample.question_type.value,
-            "answer": str(sample.answer),
-            "sample_id": sample.sample_id,
-            "family": sample.family.value,
-            "scene_id": sample.scene_id,
-            "trace_template_id": template_id,
-        }
-        self.rows.append((record, provenance))
+        if record["question_id"] <= self._last_id:
+            raise ValueError("cold-start rows must arrive in question-id order")
+        self._last_id = record["question_id"]
+        if self._jsonl is None:
+            self._jsonl = JsonlWriter(self.layout.coldstart_jsonl)
+        self._jsonl.write({k: record[k] for k in COLDSTART_COLUMNS})
+        self._buffer.append(
+            {
+                **record,
+                "question_type": sample.question_type.value,
+                "answer": str(sample.answer),
+                "sample_id": sample.sample_id,
+                "family": sample.family.value,
+                "scene_id": sample.scene_id,
+                "trace_template_id": template_id,
+            }
+        )
+        self.kept[sample.family.value][sample.question_type.value] += 1
+        self.max_buffered_rows = max(self.max_buffered_rows, len(self._buffer))
+        if len(self._buffer) >= self.output.rows_per_shard:
+            self._flush()
 
     def _drop(self, reason: str, sample: QASample, **extra: Any) -> None:
         self.drops[reason] += 1
         self.dropped.write("coldstart", reason, {"sample": sample.model_dump(mode="json"), **extra})
 
     # --- 3. writing -----------------------------------------------------------------------------------
+    def _flush(self) -> None:
+        path = self.layout.coldstart_shard(len(self.shards))
+        table = pa.Table.from_pylist(self._buffer, schema=COLDSTART_SCHEMA)
+        compression = None if self.output.compression == "none" else self.output.compression
+        with atomic_path(path) as tmp:
+            pq.write_table(
+                table,
+                tmp,
+                row_group_size=self.output.row_group_size,
+                compression=compression,
+                write_statistics=True,
+                store_schema=True,
+            )
+        rel = path.relative_to(self.layout.root).as_posix()
+        self.shards.append(ShardInfo(rel, table.num_rows, path.stat().st_size, _sha256(path)))
+        self._buffer = []
+
     def close(self) -> dict[str, Any]:
-        """Write the JSONL and the Parquet shard; returns the stats entry (rows per type, drops, shard)."""
-        self.rows.sort(key=lambda rp: rp[0]["question_id"])
-        with JsonlWriter(self.layout.coldstart_jsonl) as jsonl:
-            for record, _prov in self.rows:
-                jsonl.write({k: record[k] for k in COLDSTART_COLUMNS})
-        shard = self._write_parquet()
-        per_family: dict[str, Counter[str]] = defaultdict(Counter)
-        for _record, prov in self.rows:
-            per_family[prov["family"]][prov["question_type"]] += 1
+        """Finish the JSONL and the last shard (stale shards removed); returns the stats entry."""
+        if self._jsonl is None:
+            self._jsonl = JsonlWriter(self.layout.coldstart_jsonl)
+        self._jsonl.close()
+        if self._buffer or not self.shards:
+            self._flush()
+        keep = {self.layout.root / s.path for s in self.shards}
+        for old in self.layout.coldstart_dir.glob("*.parquet"):
+            if old not in keep:
+                old.unlink()
         return {
-            "rows": len(self.rows),
+            "rows": sum(s.rows for s in self.shards),
             "targets": {f.value: n for f, n in self.targets.items()},
-            "kept": {f: dict(sorted(c.items())) for f, c in sorted(per_family.items())},
+            "kept": {f: dict(sorted(c.items())) for f, c in sorted(self.kept.items())},
             "dropped": dict(sorted(self.drops.items())),
-            "shard": shard.to_dict(),
+            "shards": [s.to_dict() for s in self.shards],
         }
 
-    def _write_parquet(self) -> ShardInfo:
-        path = self.layout.coldstart_shard(0)
-        table = pa.Table.from_pylist([{**r, **p} for r, p in self.rows], schema=COLDSTART_SCHEMA)
-        with atomic_path(path) as tmp:
-            pq.write_table(table, tmp, compression="zstd", write_statistics=True, store_schema=True)
-        for old in self.layout.coldstart_dir.glob("*.parquet"):
-            if old != path:
-                old.unlink()
-        rel = path.relative_to(self.layout.root).as_posix()
-        return ShardInfo(rel, table.num_rows, path.stat().st_size, _sha256(path))
+    def abort(self, exc: BaseException) -> None:
+        """Discard an unfinished JSONL file."""
+        if self._jsonl is not None:
+            self._jsonl.close(exc)
 
 
 def remove_outputs(layout: BuildLayout) -> None:

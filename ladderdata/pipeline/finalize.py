@@ -129,6 +129,7 @@ class Finalizer:
                 for p in stale.iterdir():
                     p.unlink()
         dropped = DroppedLog(layout)
+        coldstart: ColdstartBuilder | None = None
         try:
             markers = self._markers()
             self._log_scan_drops(dropped, markers)
@@ -140,8 +141,13 @@ class Finalizer:
             if coldstart is not None:
                 coldstart.select(candidates, plan, self.written)
             written = self._pass2(dropped, plan, offsets, coldstart)
-            written["coldstart"] = coldstart.close() if coldstart is not None else None
+            written["coldstart"] = None
+            if coldstart is not None:
+                written["coldstart"] = coldstart.close()
+                written["max_buffered"] = max(written["max_buffered"], coldstart.max_buffered_rows)
         except BaseException as exc:
+            if coldstart is not None:
+                coldstart.abort(exc)
             dropped.abort(exc)
             raise
         dropped_rows = dropped.close()
@@ -154,7 +160,7 @@ class Finalizer:
             remove_outputs(self.layout)
             return None
         templates = cfg.generation.resolved_templates_dir()
-        return ColdstartBuilder(cfg.coldstart, self.layout, cfg.seed, templates, dropped)
+        return ColdstartBuilder(cfg.coldstart, self.layout, cfg.seed, templates, dropped, cfg.output)
 
     # ------------------------------------------------------------------ scans
     def _markers(self) -> dict[str, dict[str, Any]]:

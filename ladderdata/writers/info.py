@@ -111,6 +111,6 @@ def build_info(
         "question_ids": dict(question_ids),
     }
     if coldstart is not None:
-        info["coldstart"] = {"rows": coldstart["rows"], "shards": [coldstart["shard"]]}
+        info["coldstart"] = {"rows": coldstart["rows"], "shards": coldstart["shards"]}
         info["jsonl"][COLDSTART_JSONL] = coldstart["rows"]
     return info

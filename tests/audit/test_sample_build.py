@@ -30,6 +30,8 @@ def sample_rows(sample_build: Path, tmp_path_factory: pytest.TempPathFactory) ->
     cache = tmp_path_factory.mktemp("hf-cache-sample")
     out = {}
     for family_dir in sorted((sample_build / "data").iterdir()):
+        if family_dir.name == "coldstart":  # reasoning rows explaining spatial rows, not audited rows
+            continue
         files = sorted(str(p) for p in family_dir.glob("*.parquet"))
         out[family_dir.name] = list(Dataset.from_parquet(files, cache_dir=str(cache)))
     return out

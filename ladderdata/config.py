@@ -241,6 +241,32 @@ class AuditConfig(_Strict):
         return out
 
 
+class ColdstartConfig(_Strict):
+    """Cold-start reasoning rows (`spld_coldstart_data.jsonl`, config `coldstart`): how many, which mix.
+
+    Rows are drawn from the build's final spatial rows: `rows` split over the families by `mix`
+    (normalised shares; a family missing from `mix` gives none), and within a family spread evenly over
+    its question types in a seeded order. 0 rows: no cold-start file.
+    """
+
+    rows: int = Field(default=0, ge=0, description="cold-start rows to write (0: none)")
+    mix: dict[str, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: {"single_image": 1.0, "multi_view": 1.0, "video": 1.0},
+        description="share of the rows per spatial family",
+    )
+
+    @field_validator("mix")
+    @classmethod
+    def _spatial_families(cls, v: dict[str, float]) -> dict[str, float]:
+        valid = ("single_image", "multi_view", "video")
+        unknown = sorted(set(v) - set(valid))
+        if unknown:
+            raise ValueError(f"unknown family {unknown[0]!r}; valid: {', '.join(valid)}")
+        if v and sum(v.values()) <= 0:
+            raise ValueError("the shares must not all be 0")
+        return v
+
+
 class OutputConfig(_Strict):
     """Shard layout of the Parquet output."""
 
@@ -267,6 +293,7 @@ class BuildConfig(_Strict):
     media: MediaConfig = Field(default_factory=MediaConfig)
     balance: BalanceConfig = Field(default_factory=BalanceConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    coldstart: ColdstartConfig = Field(default_factory=ColdstartConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     exclusions: list[Path] = Field(
         default_factory=lambda: list(DEFAULT_EXCLUSIONS),

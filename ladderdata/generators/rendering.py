@@ -91,7 +91,10 @@ class TemplateRenderer:
 
     def phrasings(self, family: Family | str, question_type: QuestionType, **variables: Any) -> list[str]:
         """Every phrasing of the template rendered with `variables` (the first is the published one)."""
-        name = self.template_name(family, question_type)
+        return self.phrasings_of(self.template_name(family, question_type), **variables)
+
+    def phrasings_of(self, name: str, **variables: Any) -> list[str]:
+        """Every phrasing of the template file `name` (relative to the templates folder)."""
         template = self._load(name)
         path = self.templates_dir / name
         try:

@@ -27,6 +27,7 @@ from ladderdata.errors import ValidationError
 from ladderdata.generators.base import GENERATOR_VERSION
 from ladderdata.generators.letters import LetterBalancer, reletter
 from ladderdata.io import write_json_atomic, write_text_atomic
+from ladderdata.pipeline.coldstart import ColdstartBuilder, remove_outputs
 from ladderdata.pipeline.progress import NullReporter, Reporter
 from ladderdata.pipeline.state import read_marker
 from ladderdata.records import Family, QASample
@@ -131,6 +132,7 @@ class Finalizer:
                 for p in stale.iterdir():
                     p.unlink()
         dropped = DroppedLog(layout)
+        coldstart: ColdstartBuilder | None = None
         try:
             markers = self._markers()
             self._log_scan_drops(dropped, markers)
@@ -138,12 +140,30 @@ class Finalizer:
             balancer = BalanceValidator(self.config.families, self.config.balance, self.config.seed)
             plan = balancer.plan(candidates, self.written)
             plan.raise_if_short(allow_short=self.allow_short, where=str(layout.root))
-            written = self._pass2(dropped, plan, offsets)
+            coldstart = self._coldstart(dropped)
+            if coldstart is not None:
+                coldstart.select(candidates, plan, self.written)
+            written = self._pass2(dropped, plan, offsets, coldstart)
+            written["coldstart"] = None
+            if coldstart is not None:
+                written["coldstart"] = coldstart.close()
+                written["max_buffered"] = max(written["max_buffered"], coldstart.max_buffered_rows)
         except BaseException as exc:
+            if coldstart is not None:
+                coldstart.abort(exc)
             dropped.abort(exc)
             raise
         dropped_rows = dropped.close()
         return self._write_meta(markers, validators, plan, written, dropped_rows)
+
+    def _coldstart(self, dropped: DroppedLog) -> ColdstartBuilder | None:
+        """The cold-start builder when the manifest asks for rows (else earlier outputs are removed)."""
+        cfg = self.config
+        if cfg.coldstart.rows == 0 or not any(f in self.written for f in SPATIAL_FAMILIES):
+            remove_outputs(self.layout)
+            return None
+        templates = cfg.generation.resolved_templates_dir()
+        return ColdstartBuilder(cfg.coldstart, self.layout, cfg.seed, templates, dropped, cfg.output)
 
     # ------------------------------------------------------------------ scans
     def _markers(self) -> dict[str, dict[str, Any]]:
@@ -236,7 +256,11 @@ class Finalizer:
 
     # ------------------------------------------------------------------ pass 2
     def _pass2(
-        self, dropped: DroppedLog, plan: BalancePlan, offsets: dict[Family, list[int]]
+        self,
+        dropped: DroppedLog,
+        plan: BalancePlan,
+        offsets: dict[Family, list[int]],
+        coldstart: ColdstartBuilder | None = None,
     ) -> dict[str, Any]:
         cfg = self.config
         layout = self.layout
@@ -275,6 +299,8 @@ class Finalizer:
                     for rel in sample.image:
                         used_images[sample.scene_id].add(rel)
                     scene_ids.add(sample.scene_id)
+                    if coldstart is not None and family in SPATIAL_FAMILIES:
+                        coldstart.add(sample)
 
                 path = layout.candidates(family)
                 if family != Family.localization:
@@ -452,6 +478,8 @@ class Finalizer:
                 "max_buffered_rows": written["max_buffered"],
             },
         }
+        if written["coldstart"] is not None:
+            stats["coldstart"] = written["coldstart"]
         write_json_atomic(layout.stats_json, stats)
 
         sources_meta: dict[str, Any] = {}
@@ -502,6 +530,7 @@ class Finalizer:
                 counts=counts,
                 jsonl_rows=written["jsonl_rows"],
                 question_ids=written["question_ids"],
+                coldstart=written["coldstart"],
             ),
         )
         scans_per_source = Counter(src for _scan, src in self.plan.scans)

@@ -123,6 +123,7 @@ def make_tasks(
     fams = tuple(f.value for f in families)
     per_source: dict[str, tuple[dict[str, Any], str]] = {}
     templates = keys.tree_digest(config.generation.resolved_templates_dir())
+    coldstart = config.coldstart.rows > 0
     for src in config.sources:
         src_dict = src.model_dump(mode="json")
         gkey = keys.generation_key(
@@ -133,6 +134,8 @@ def make_tasks(
             generator_version=GENERATOR_VERSION,
             templates=templates,
         )
+        if coldstart:  # the spools then also hold trace facts
+            gkey = keys.digest([gkey, "coldstart-facts"])
         per_source[src.name] = (src_dict, gkey)
     tasks = []
     strict_sources = {s.name for s in config.sources if s.on_error == "raise"}
@@ -150,6 +153,7 @@ def make_tasks(
                 generation_key=gkey,
                 scene_cache=str(layout.scene_record(scan_id)),
                 scene_cache_key=str(layout.scene_key(scan_id)),
+                coldstart=coldstart,
             )
         )
     build_key = keys.digest(sorted(gkey for _src, gkey in per_source.values()))

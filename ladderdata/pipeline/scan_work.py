@@ -18,8 +18,10 @@ from typing import Any
 from ladderdata.config import SourceConfig
 from ladderdata.errors import ConfigError, GenerationError, SourceError
 from ladderdata.generators import GENERATORS
+from ladderdata.generators.coldstart import scan_facts
 from ladderdata.generators.settings import GenerationSettings
 from ladderdata.pipeline import keys
+from ladderdata.pipeline.coldstart import facts_jsonl
 from ladderdata.records import Family, QASample, SceneRecord
 from ladderdata.sources import SOURCES
 from ladderdata.sources.base import Source
@@ -45,6 +47,8 @@ class ScanTask:
     scene_cache_key: str | None = None
     strict_frames: bool = False
     """A bad frame or object stops the build too (`--strict` only); otherwise it is dropped and counted."""
+    coldstart: bool = False
+    """Record each spatial sample's cold-start trace facts (the manifest asks for cold-start rows)."""
 
 
 @dataclass
@@ -65,6 +69,8 @@ class ScanOutcome:
     emitted: dict[str, dict[str, int]] = field(default_factory=dict)
     refused: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     scene_stats: dict[str, int] = field(default_factory=dict)
+    coldstart_jsonl: str = ""
+    """Cold-start trace facts of the spatial samples (`pipeline.coldstart.facts_jsonl`)."""
     error: str | None = None
     seconds: float = 0.0
 
@@ -239,6 +245,9 @@ def _process_scan(task: ScanTask) -> ScanOutcome:
             # the scene and generate again (each round removes at least one frame, so this ends).
             scene = _drop_frames(scene, bad)
             out.scene_json = scene.model_dump_json()
+        if task.coldstart:
+            settings = GenerationSettings.model_validate(task.generation)
+            out.coldstart_jsonl = facts_jsonl(scan_facts(scene, settings, samples))
     except (SourceError, GenerationError) as err:
         if task.strict:
             raise

@@ -15,9 +15,19 @@ from typing import Any
 from ladderdata.errors import OutputError
 from ladderdata.io import write_json_atomic, write_text_atomic
 from ladderdata.pipeline.scan_work import ScanOutcome, ScanTask
-from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
+from ladderdata.writers.layout import COLDSTART_JSONL, GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
 
-_BUILD_ENTRIES = ("README.md", GROUNDING_JSONL, SPATIAL_JSONL, "data", "images", "meta", "_state", "_dropped")
+_BUILD_ENTRIES = (
+    "README.md",
+    GROUNDING_JSONL,
+    SPATIAL_JSONL,
+    COLDSTART_JSONL,
+    "data",
+    "images",
+    "meta",
+    "_state",
+    "_dropped",
+)
 """What `--overwrite` removes (`scenes/` stays: cached records are checked against their keys)."""
 
 
@@ -119,6 +129,8 @@ def record_outcome(layout: BuildLayout, outcome: ScanOutcome) -> dict[str, Any]:
         marker.update(status="skipped", error=outcome.error)
     else:
         write_json_atomic(layout.scan_media(scan), outcome.media)
+        if outcome.coldstart_jsonl:
+            write_text_atomic(layout.scan_coldstart(scan), outcome.coldstart_jsonl)
         write_text_atomic(layout.scan_spool(scan), outcome.samples_jsonl)
         marker.update(
             status="ok",

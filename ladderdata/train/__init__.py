@@ -1,14 +1,15 @@
 """Training on built shards: the SpatialLadder stages with TRL, transformers and accelerate.
 
-Extra `ladderdata[train]`; nothing here is imported by `build`, and torch/transformers/TRL are imported
-inside functions. Modules:
+Extra `ladderdata[train]`; `build` imports only `prompts` (plain strings: the cold-start rows carry the
+GRPO prompt), and torch/transformers/TRL are imported inside functions. Modules:
 - `build_rows`: read a build's Parquet shards (or upstream JSONL) and resolve media;
 - `split`: the scan-disjoint held-out split;
 - `prompts`, `boxes`, `data`: rows -> conversational examples per stage (stage-1 boxes on the model grid);
-- `collate`: SFT batches with images and frame-list videos, loss on the answer;
+- `collate`: SFT batches with images and frame-list videos, loss on the whole sequence or the answer;
 - `rewards`: format / letter / mean-relative-accuracy / IoU scores, used by GRPO and `eval`;
 - `recipe`: training recipes (manifests/train/*.yaml);
-- `sft`, `grpo`, `stage_io`, `stages`: the trainers and the stage ladder;
+- `sft`, `grpo`, `grpo_video`, `stage_io`, `stages`: the trainers (GRPO with frame-list videos) and the
+  stage ladder;
 - `evaluate`: `ladderdata eval`;
 - `model_io`, `tiny_model`: offline model loading, and the tiny Qwen2.5-VL for tests and smoke runs.
 """

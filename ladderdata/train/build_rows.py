@@ -7,7 +7,8 @@ Input folder, in order of preference:
 Image paths are relative to the media root (`<build>/images` unless given).
 
 Cold-start rows (`question_id, prompt, solution, image, data_type`) come from `--coldstart FILE`, or from
-`spld_coldstart_data.jsonl` beside the build's exports when present (the build never writes one).
+`spld_coldstart_data.jsonl` beside the build's exports (a build writes one when its manifest has a
+`coldstart:` block).
 """
 
 from __future__ import annotations

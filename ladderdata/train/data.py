@@ -12,8 +12,8 @@ Stage 1 (grounding): the stage-1 prompt; target = the answer boxes rescaled from
 Qwen2.5-VL resized grid (`boxes.py`), as indented JSON in a ```json fence, encoded once.
 Stage 2 (spatial): direct-answer prompt; target = the bare letter or number; video rows are one video.
 Cold start: the row's prompt and solution verbatim.
-Stage 3 (GRPO): think/answer prompt; no target; a video's frames are passed as an image sequence,
-as upstream does, because TRL's GRPO trainer feeds images only.
+Stage 3 (GRPO): think/answer prompt; no target; video rows are one frame-list video, as in stage 2 and
+upstream (TRL's GRPOTrainer feeds images only; `grpo_video.VisionGRPOTrainer` adds videos).
 """
 
 from __future__ import annotations
@@ -53,10 +53,9 @@ def _example(
     answer: str,
     metric: str,
     system: bool,
-    video_as_images: bool = False,
 ) -> dict[str, Any]:
     paths = [build.media_path(rel) for rel in row["image"]]
-    as_video = row.get("data_type") == "video" and not video_as_images
+    as_video = row.get("data_type") == "video"
     prompt = [_system_message()] if system else []
     prompt.append(_user_message(text, len(paths), as_video))
     return {
@@ -137,7 +136,7 @@ def coldstart_examples(build: BuildInput, rows: list[dict[str, Any]]) -> list[di
 
 
 def grpo_examples(build: BuildInput, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Spatial rows -> stage-3 GRPO prompts (think/answer format, frames as images)."""
+    """Spatial rows -> stage-3 GRPO prompts (think/answer format; video rows as one frame-list video)."""
     build.check_media(rows)
     out = []
     for row in rows:
@@ -149,9 +148,8 @@ def grpo_examples(build: BuildInput, rows: list[dict[str, Any]]) -> list[dict[st
             answer=row["answer"],
             metric=metric_for(row["question_type"], row["options"]),
             system=False,
-            video_as_images=True,
         )
-        del example["completion"], example["videos"]
+        del example["completion"]
         out.append(example)
     return out
 

@@ -1,5 +1,8 @@
 """Stage 3: GRPO with verifiable rewards (format + accuracy) using TRL's GRPOTrainer.
 
+Video rows are fed as one frame-list video, as in stage 2 (`grpo_video.VisionGRPOTrainer`); the loss is
+aggregated per sequence (`loss_type: grpo`) and sampled at temperature 0.9, as upstream.
+
 The rewards are the plain functions of `rewards.py`. A recorder wraps them to keep the first
 `log_rollouts` scored completions, written to `rollouts.jsonl` in the stage folder (question id,
 answer, metric, completion text, each reward), so a run can be inspected and re-scored.
@@ -102,7 +105,9 @@ def run_grpo(
     recipe: Recipe,
 ) -> StageResult:
     """Optimise `model_path` with GRPO on think/answer prompts; the result is saved in `out_dir`."""
-    from trl import GRPOConfig, GRPOTrainer
+    from trl import GRPOConfig
+
+    from ladderdata.train.grpo_video import VisionGRPOTrainer
 
     settings: GRPOStage = recipe.stage3
     started = time.perf_counter()
@@ -118,6 +123,7 @@ def run_grpo(
         beta=settings.beta,
         max_completion_length=settings.max_completion_length,
         temperature=settings.temperature,
+        loss_type=settings.loss_type,
         reward_weights=[settings.format_reward_weight, settings.accuracy_reward_weight],
         use_vllm=False,
         log_completions=False,
@@ -127,12 +133,13 @@ def run_grpo(
     model = load_model(model_path, recipe)
     dataset = to_dataset(examples, recipe.pixels)
     recorder = RolloutRecorder(settings.log_rollouts)
-    trainer = GRPOTrainer(
+    trainer = VisionGRPOTrainer(
         model=model,
         reward_funcs=[recorder.wrap(func) for func in REWARD_FUNCS],
         args=args,
         train_dataset=dataset,
         processing_class=processor,
+        video_fps=recipe.pixels.video_fps,
     )
     trainer.train()
     metric_keys = tuple(

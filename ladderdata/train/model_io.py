@@ -79,6 +79,31 @@ def torch_dtype(name: str) -> Any:
     return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
 
 
+def weights_dtype(recipe: Recipe) -> str:
+    """The recipe's weights dtype; `auto` is bfloat16 on a CUDA GPU that supports it (upstream trains
+    in bf16), else float32 (CPU runs, older GPUs)."""
+    if recipe.model_dtype != "auto":
+        return recipe.model_dtype
+    import torch
+
+    gpu = not use_cpu(recipe) and torch.cuda.is_available()
+    return "bfloat16" if gpu and torch.cuda.is_bf16_supported() else "float32"
+
+
+def attention_implementation(recipe: Recipe) -> str:
+    """The recipe's attention kernel; `auto` is flash_attention_2 on a CUDA GPU when the flash-attn
+    package is installed and the weights are half precision (what upstream uses), else sdpa."""
+    if recipe.attn_implementation != "auto":
+        return recipe.attn_implementation
+    import importlib.util
+
+    import torch
+
+    gpu = not use_cpu(recipe) and torch.cuda.is_available()
+    half = weights_dtype(recipe) in ("bfloat16", "float16")
+    return "flash_attention_2" if gpu and half and importlib.util.find_spec("flash_attn") else "sdpa"
+
+
 def load_model(path: str | Path, recipe: Recipe) -> Any:
     """The vision-language model in the recipe's weights dtype."""
     path = check_model_dir(path)
@@ -88,7 +113,10 @@ def load_model(path: str | Path, recipe: Recipe) -> Any:
     quiet_transformers()
     try:
         model = AutoModelForImageTextToText.from_pretrained(
-            str(path), dtype=torch_dtype(recipe.model_dtype), local_files_only=True
+            str(path),
+            dtype=torch_dtype(weights_dtype(recipe)),
+            attn_implementation=attention_implementation(recipe),
+            local_files_only=True,
         )
     except (OSError, ValueError) as err:
         raise TrainError.at(

@@ -104,7 +104,9 @@ class SFTStage(_StageBase):
     learning_rate: float = Field(default=1e-5, gt=0)
     warmup_ratio: float = Field(default=0.1, ge=0.0, lt=1.0)
     max_length: int | None = Field(default=None, ge=8, description="token cap; the completion is cut")
-    completion_only_loss: bool = Field(default=True, description="loss on the answer tokens only")
+    completion_only_loss: bool = Field(
+        default=False, description="loss on the answer tokens only (default: the whole sequence, as upstream)"
+    )
 
 
 class GRPOStage(_StageBase):
@@ -117,7 +119,11 @@ class GRPOStage(_StageBase):
     num_generations: int = Field(default=4, ge=2)
     beta: float = Field(default=0.01, ge=0.0)
     max_completion_length: int = Field(default=1024, ge=1)
-    temperature: float = Field(default=1.0, gt=0)
+    temperature: float = Field(default=0.9, gt=0, description="sampling temperature (upstream: 0.9)")
+    loss_type: Literal["grpo", "dapo", "bnpo", "dr_grpo"] = Field(
+        default="grpo",
+        description="loss aggregation; grpo = per-sequence mean, then the batch mean (upstream)",
+    )
     format_reward_weight: float = 1.0
     accuracy_reward_weight: float = 1.0
     log_rollouts: int = Field(default=64, ge=0, description="completions written to rollouts.jsonl")
@@ -130,8 +136,12 @@ class Recipe(_Strict):
     model: str = Field(default=DEFAULT_MODEL, description="local model folder when --model is not given")
     seed: int = 42
     precision: Literal["bf16", "fp16", "fp32"] = "bf16"
-    model_dtype: Literal["float32", "bfloat16", "float16"] = Field(
-        default="float32", description="weights dtype; bf16 precision then autocasts (fp32 master weights)"
+    model_dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        default="auto", description="weights dtype; auto: bfloat16 on a GPU that has it, else float32"
+    )
+    attn_implementation: Literal["auto", "flash_attention_2", "sdpa", "eager"] = Field(
+        default="auto",
+        description="auto: flash_attention_2 on a CUDA GPU when flash-attn is installed, else sdpa",
     )
     device: Literal["auto", "cpu"] = "auto"
     gradient_checkpointing: bool = True

@@ -4,7 +4,9 @@ A scan is held out when `sha256("<salt>:<scene_id>")`, read as a number in [0, 1
 fraction. The decision depends only on the scan id, the salt and the fraction: it is the same in every
 build that contains the scan, whatever else the build holds, and every row of a scan lands on the same
 side (no scan is in both splits). A scan list (one id per line, `#` comments) replaces the hash rule.
-Training uses the `train` split; `ladderdata eval --split heldout` scores the rest.
+Training uses the `train` split; `ladderdata eval --split heldout` scores the rest. The default holds
+out nothing (upstream trains on every row); an evaluation split is an option (`heldout.fraction` or a
+scan list).
 """
 
 from __future__ import annotations
@@ -25,7 +27,12 @@ class HeldoutSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    fraction: float = Field(default=0.1, ge=0.0, le=1.0, description="share of scans held out")
+    fraction: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="share of scans held out (0: train on every row, as upstream)",
+    )
     salt: str = Field(default="ladderdata-heldout-v1", description="changing it draws another split")
     scans_file: Path | None = Field(default=None, description="explicit held-out scan list")
 

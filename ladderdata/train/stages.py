@@ -1,9 +1,10 @@
 """The stage ladder: 1 (grounding SFT) -> 2 (spatial SFT) -> cold start (reasoning SFT) -> 3 (GRPO).
 
 `run_stages` runs one stage or the chain; each stage starts from the previous stage's saved model
-(`<out>/stage1`, `<out>/stage2`, `<out>/cold_start`, `<out>/stage3`). Cold start is skipped, with a
-message, when there are no cold-start rows. Training always uses the `train` side of the held-out
-split (split.py), so `ladderdata eval --split heldout` scores scans the model never saw.
+(`<out>/stage1`, `<out>/stage2`, `<out>/cold_start`, `<out>/stage3`). Cold start reads the build's
+`spld_coldstart_data.jsonl` (or `--coldstart FILE`); without one it is an error, so `all` always runs
+the whole ladder. Training uses the `train` side of the held-out split (split.py; the default holds
+out nothing, as upstream), so `ladderdata eval --split heldout` scores scans the model never saw.
 """
 
 from __future__ import annotations
@@ -49,8 +50,16 @@ def stage_examples(
         _require(rows, build, "grounding", "a build with the localization family")
         return data.stage1_examples(build, rows, recipe.pixels)
     if stage == "cold_start":
+        source = build.coldstart_path(coldstart)
+        if source is None:
+            raise TrainError.at(
+                build.root / "spld_coldstart_data.jsonl",
+                "no cold-start file, so the cold-start stage cannot run",
+                "build with a `coldstart:` block in the manifest (rows > 0) or pass --coldstart FILE",
+            )
         rows = split.select(build.coldstart_rows(coldstart), "train")[:cap]
-        return data.coldstart_examples(build, rows) if rows else []
+        _require(rows, build, "cold-start", f"a cold-start file with rows ({source})")
+        return data.coldstart_examples(build, rows)
     rows = split.select(build.spatial_rows(), "train")
     wanted = recipe.stage(stage).question_types
     if wanted is not None:
@@ -79,12 +88,9 @@ def run_stage(
     recipe: Recipe,
     coldstart: str | Path | None = None,
     log: Callable[[str], None] = print,
-) -> StageResult | None:
-    """Run one stage from `model`; None when it is skipped (cold start without rows)."""
+) -> StageResult:
+    """Run one stage from `model` (a stage without rows is an error, never a silent skip)."""
     examples = stage_examples(stage, build, recipe, coldstart)
-    if not examples:
-        log(f"{STAGE_TITLES[stage]}: skipped, the build has no cold-start rows (spld_coldstart_data.jsonl)")
-        return None
     target = stage_dir(out, stage)
     log(f"{STAGE_TITLES[stage]}: {len(examples)} examples, from {model} -> {target}")
     if stage == "3":
@@ -118,8 +124,6 @@ def run_stages(
     current = Path(model)
     for name in order:
         result = run_stage(name, build, current, out, recipe, coldstart, log)
-        if result is None:
-            continue
         log(
             f"{STAGE_TITLES[name]}: {result.steps} steps in {result.runtime_s:.1f} s, "
             f"final loss {result.final_loss if result.final_loss is not None else 'n/a'}"

@@ -11,15 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from ladderdata.io import write_json_atomic
-from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
+from ladderdata.writers.layout import COLDSTART_JSONL, GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
 from ladderdata.writers.media import file_sha256
 
 
 def recorded_files(layout: BuildLayout) -> list[Path]:
-    """The files checksums.json covers: every `data/**/*.parquet` and the two JSONL exports present."""
+    """The files checksums.json covers: every `data/**/*.parquet` and the JSONL exports present."""
     files = sorted(layout.data_dir.glob("*/*.parquet")) if layout.data_dir.is_dir() else []
     files += [
-        layout.root / name for name in (GROUNDING_JSONL, SPATIAL_JSONL) if (layout.root / name).is_file()
+        layout.root / name
+        for name in (GROUNDING_JSONL, SPATIAL_JSONL, COLDSTART_JSONL)
+        if (layout.root / name).is_file()
     ]
     return files
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ladderdata.writers.layout import PREVIEW_DIR, BuildLayout
+from ladderdata.writers.layout import COLDSTART_CONFIG, PREVIEW_DIR, BuildLayout
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,11 @@ CONFIG_SPECS: tuple[ConfigSpec, ...] = (
     ConfigSpec("single_image", ("single_image",), "the single-image rows of `spatial`"),
     ConfigSpec("multi_view", ("multi_view",), "the multi-view rows of `spatial`"),
     ConfigSpec("video", ("video",), "the video rows of `spatial`"),
+    ConfigSpec(
+        COLDSTART_CONFIG,
+        (COLDSTART_CONFIG,),
+        "cold-start rows: a reasoning trace and answer per spatial row, in the GRPO prompt wording",
+    ),
     ConfigSpec(
         "preview",
         (PREVIEW_DIR,),

@@ -15,7 +15,7 @@ from ladderdata import __version__
 from ladderdata.config import FAMILY_ORDER
 from ladderdata.records import SCHEMA_VERSION, Family
 from ladderdata.writers.configs import config_entries
-from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
+from ladderdata.writers.layout import COLDSTART_JSONL, GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
 from ladderdata.writers.parquet import (
     GROUNDING_COLUMNS,
     GROUNDING_SCHEMA,
@@ -50,10 +50,11 @@ def build_info(
     counts: Mapping[Family, Mapping[str, int]],
     jsonl_rows: Mapping[str, int],
     question_ids: Mapping[str, int | None],
+    coldstart: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The content of meta/info.json."""
+    """The content of meta/info.json (`coldstart`: the cold-start stats entry, when rows were written)."""
     fams = [f for f in FAMILY_ORDER if f in families]
-    return {
+    info = {
         "name": name,
         "schema_version": SCHEMA_VERSION,
         "code_version": __version__,
@@ -83,3 +84,7 @@ def build_info(
         },
         "question_ids": dict(question_ids),
     }
+    if coldstart is not None:
+        info["coldstart"] = {"rows": coldstart["rows"], "shards": coldstart["shards"]}
+        info["jsonl"][COLDSTART_JSONL] = coldstart["rows"]
+    return info

@@ -8,6 +8,8 @@
                                          redistributable sources only)
   spld_grounding_data.jsonl              upstream-compatible export (published keys only)
   spld_spatial_data.jsonl
+  spld_coldstart_data.jsonl              cold-start reasoning rows (when the manifest asks for them)
+  data/coldstart/train-00000.parquet     the same rows with provenance (the `coldstart` config)
   images/<scan_id>/<frame_index>.jpg     media (copied, or rebuilt by `materialize`)
   meta/manifest.json  meta/stats.json  meta/info.json  meta/media.json (per-image checksums)
   scenes/<scan_id>.json                  scene-record cache (re-generation skips unification)
@@ -30,6 +32,9 @@ GROUNDING_JSONL = "spld_grounding_data.jsonl"
 SPATIAL_JSONL = "spld_spatial_data.jsonl"
 PREVIEW_DIR = "preview"
 """`data/preview/`: the `preview` config (rows with embedded frames; not a family)."""
+COLDSTART_JSONL = "spld_coldstart_data.jsonl"
+COLDSTART_CONFIG = "coldstart"
+"""Config name and `data/` folder of the cold-start rows."""
 UNPUBLISHED_DIRS = ("_state", "_dropped", "scenes")
 LOCK_NAME = ".ladderdata.lock"
 """Top-level folders that are working state, never pushed to the Hub."""
@@ -88,6 +93,17 @@ class BuildLayout:
         return self.root / SPATIAL_JSONL
 
     @property
+    def coldstart_jsonl(self) -> Path:
+        return self.root / COLDSTART_JSONL
+
+    @property
+    def coldstart_dir(self) -> Path:
+        return self.data_dir / COLDSTART_CONFIG
+
+    def coldstart_shard(self, index: int) -> Path:
+        return self.coldstart_dir / f"train-{index:05d}.parquet"
+
+    @property
     def media_root(self) -> Path:
         """Image paths in rows are relative to this folder."""
         return self.root / "images"
@@ -139,6 +155,10 @@ class BuildLayout:
     def scan_spool(self, scan_id: str) -> Path:
         """Per-scan generated samples (JSONL), written atomically before the done marker."""
         return self.state_dir / "samples" / f"{scan_id}.jsonl"
+
+    def scan_coldstart(self, scan_id: str) -> Path:
+        """Per-scan cold-start trace facts (JSONL: sample_id, facts), written before the done marker."""
+        return self.state_dir / "coldstart" / f"{scan_id}.jsonl"
 
     def scan_media(self, scan_id: str) -> Path:
         """Per-scan media entries (relpath -> raw path, sha256) of the frames its samples use."""

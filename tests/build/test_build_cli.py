@@ -110,6 +110,16 @@ def test_jsonl_has_exactly_the_published_keys_and_types(cli_build: Path) -> None
         for entry in row["answer"]:
             assert list(entry) == ["bbox_2d", "label"]
             assert len(entry["bbox_2d"]) == 4 and all(isinstance(v, int) for v in entry["bbox_2d"])
+    coldstart = _jsonl(cli_build / "spld_coldstart_data.jsonl")
+    by_id = {row["question_id"]: row for row in spatial}
+    assert coldstart
+    for row in coldstart:
+        assert list(row) == ["question_id", "prompt", "solution", "image", "data_type"]
+        assert isinstance(row["prompt"], str) and row["prompt"].startswith("Question: ")
+        assert row["solution"].startswith("<think>") and row["solution"].endswith("</answer>")
+        source = by_id[row["question_id"]]  # explains an existing spatial row
+        assert (row["image"], row["data_type"]) == (source["image"], source["data_type"])
+        assert row["solution"].endswith(f"<answer>{source['answer']}</answer>")
 
 
 def test_question_ids_and_links(cli_build: Path) -> None:

@@ -88,12 +88,14 @@ def test_stage2_direct_prompts_and_video_as_a_frame_list(handmade_build: Path) -
     assert video["videos"][0][0].endswith("80.jpg") and video["videos"][0][-1].endswith("110.jpg")
 
 
-def test_grpo_prompts_think_format_and_frames_as_images(handmade_build: Path) -> None:
+def test_grpo_prompts_think_format_and_video_as_video(handmade_build: Path) -> None:
     build = BuildInput.open(handmade_build)
     rows = [r for r in build.spatial_rows() if r["data_type"] == "video"][:1]
     example = data.grpo_examples(build, rows)[0]
     assert len(example["prompt"]) == 1 and example["prompt"][0]["role"] == "user"
-    assert _kinds(example["prompt"][0]) == ["image"] * 4 + ["text"] and len(example["images"]) == 4
+    # one frame-list video, as stage 2 and upstream feed it (not 4 separate images)
+    assert _kinds(example["prompt"][0]) == ["video", "text"] and example["images"] == []
+    assert len(example["videos"]) == 1 and len(example["videos"][0]) == 4
     text = _text(example["prompt"][0])
     assert text.startswith("Question: Which of the following categories appears first")
     assert "\nOptions:\nA. chair\nB. table\nC. sofa\nD. lamp \n" in text
@@ -101,7 +103,7 @@ def test_grpo_prompts_think_format_and_frames_as_images(handmade_build: Path) ->
         "answer the question with the option's letter from the given choices (e.g., A, B, etc.) "
         "within the <answer> </answer> tags."
     )
-    assert "completion" not in example and "videos" not in example
+    assert "completion" not in example
 
 
 def test_coldstart_rows_are_used_verbatim(handmade_build: Path) -> None:
@@ -117,7 +119,8 @@ def test_coldstart_rows_are_used_verbatim(handmade_build: Path) -> None:
 def test_stage_examples_train_on_the_train_split_only(handmade_build: Path, tmp_path: Path) -> None:
     recipe = load_recipe(write_recipe(tmp_path / "r.yaml", tmp_path / "heldout.txt"))
     build = BuildInput.open(handmade_build)
-    for stage, count in (("1", 4), ("2", 8), ("cold_start", 2), ("3", 8)):
+    # stage 3 of the smoke recipe takes the multiple-choice rows only: 3 of the 4 per train scan
+    for stage, count in (("1", 4), ("2", 8), ("cold_start", 2), ("3", 6)):
         examples = stage_examples(stage, build, recipe)
         assert len(examples) == count, stage
         assert {e["scene_id"] for e in examples} == {"scene0101_00", "scene0102_00"}

@@ -27,6 +27,11 @@ def test_paper_recipe_values() -> None:
     assert recipe.stage3.max_completion_length == 1024
     assert recipe.pixels.max_pixels == 128 * 28 * 28
     assert recipe.model == "models/Qwen2.5-VL-3B-Instruct"
+    # faithful to upstream: per-sequence loss mean, temperature 0.9, every row, whole-sequence SFT
+    assert recipe.stage3.loss_type == "grpo" and recipe.stage3.temperature == 0.9
+    assert recipe.heldout.fraction == 0.0 and recipe.heldout.scans_file is None
+    assert not any(recipe.stage(s).completion_only_loss for s in ("1", "2", "cold_start"))
+    assert recipe.model_dtype == "auto" and recipe.attn_implementation == "auto"
 
 
 def test_defaults_are_the_paper_recipe() -> None:
@@ -36,7 +41,7 @@ def test_defaults_are_the_paper_recipe() -> None:
 def test_cpu_smoke_recipe() -> None:
     recipe = load_recipe(TRAIN / "cpu-smoke.yaml")
     assert recipe.precision == "fp32" and recipe.device == "cpu"
-    assert [recipe.stage(s).max_steps for s in ("1", "2", "cold_start", "3")] == [2, 2, 2, 2]
+    assert [recipe.stage(s).max_steps for s in ("1", "2", "cold_start", "3")] == [2, 30, 2, 4]
     assert recipe.pixels.max_pixels <= 56 * 56
     assert recipe.stage3.effective_batch_size % recipe.stage3.num_generations == 0
 

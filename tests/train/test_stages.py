@@ -1,12 +1,12 @@
 """End to end on CPU, as real subprocesses: `ladderdata train --stage all` on a real build of the
 bundled test sample (the shared `sample_build` fixture), then `ladderdata eval` on its held-out scan.
 
-The run uses the CPU smoke recipe with test changes: stage 2 runs 30 steps at a high learning rate so
-the random tiny model learns to answer with a short letter or number, and stage 3 trains on the
-multiple-choice types with 8 completions per prompt. Together they make GRPO rewards differ inside a
-group, so the policy gradient is not zero and stage 3 really updates the weights (with identical
-rewards GRPO has nothing to learn from). The sample build ships no cold-start file, so the test writes
-two cold-start rows for the train scan and passes them with --coldstart.
+The run uses the CPU smoke recipe as shipped (only the held-out scan is the test's): stage 2 runs 30
+steps at a high learning rate so the random tiny model learns to answer with a short letter or number,
+and stage 3 trains on the multiple-choice types (video rows as videos) with 8 completions per prompt.
+Together they make GRPO rewards differ inside a group, so the policy gradient is not zero and stage 3
+really updates the weights; the smoke fails when they do not. The cold start trains on the build's own
+`spld_coldstart_data.jsonl`.
 """
 
 from __future__ import annotations
@@ -92,35 +92,12 @@ def chained_run(
 
     def make(work: Path) -> None:
         work.mkdir(parents=True)
-        train_scan, held_scan = sample_scans
-        recipe = write_recipe(
-            work / "recipe.yaml",
-            work / "heldout.txt",
-            heldout=(held_scan,),
-            stage2={"learning_rate": 3.0e-3, "lr_scheduler_type": "constant", "max_steps": 30},
-            stage3={
-                "question_types": MCQ_TYPES,
-                "num_generations": 8,
-                "per_device_batch_size": 8,
-                "effective_batch_size": 16,
-                "max_completion_length": 8,
-                "log_rollouts": 32,
-            },
-        )
-        coldstart = work / "coldstart.jsonl"
-        singles = [r for r in parquet_rows(sample_build, "single_image") if r["scene_id"] == train_scan][:2]
-        with open(coldstart, "w", encoding="utf-8") as fh:
-            for n, row in enumerate(singles):
-                solution = f"<think>Compare the objects in the image.</think><answer>{row['answer']}</answer>"
-                record = {
-                    "question_id": 90000 + n,
-                    "prompt": f"Question: {row['question']}",
-                    "solution": solution,
-                }
-                fh.write(json.dumps({**record, "image": row["image"], "data_type": "single_image"}) + "\n")
+        _train_scan, held_scan = sample_scans
+        # the CPU smoke recipe as shipped; only the held-out scan is the test's
+        recipe = write_recipe(work / "recipe.yaml", work / "heldout.txt", heldout=(held_scan,))
         result = run_cli(
             "train", "--stage", "all", "--build", str(sample_build), "--model", str(tiny_model_dir),
-            "--out", str(work / "run"), "--config", str(recipe), "--coldstart", str(coldstart),
+            "--out", str(work / "run"), "--config", str(recipe),
         )  # fmt: skip
         (work / "train.log").write_text(result.stdout + result.stderr, encoding="utf-8")
         assert result.returncode == 0, result.stderr[-4000:]
@@ -130,12 +107,15 @@ def chained_run(
 
 @pytest.mark.slow
 def test_all_stages_chain_and_write_checkpoints(
-    chained_run: Path, tiny_model_dir: Path, sample_scans
+    chained_run: Path, tiny_model_dir: Path, sample_build: Path, sample_scans
 ) -> None:
     run = json.loads((chained_run / "run.json").read_text(encoding="utf-8"))
     results = {r["stage"]: r for r in run["results"]}
     assert list(results) == list(STAGE_ORDER)
-    assert results["cold_start"]["rows"] == 2
+    with open(sample_build / "spld_coldstart_data.jsonl", encoding="utf-8") as fh:
+        coldstart = [json.loads(line) for line in fh]
+    train_rows = [r for r in coldstart if r["image"][0].split("/")[0] == sample_scans[0]]
+    assert results["cold_start"]["rows"] == min(len(train_rows), 64) > 0
     expected_input = tiny_model_dir
     for stage in STAGE_ORDER:
         folder = chained_run / STAGE_DIRS[stage]
@@ -145,7 +125,7 @@ def test_all_stages_chain_and_write_checkpoints(
         assert summary == results[stage]
         for name in ("model.safetensors", "config.json", "tokenizer.json", "processor_config.json"):
             assert (folder / name).is_file(), (stage, name)
-        assert summary["steps"] == (30 if stage == "2" else 2)
+        assert summary["steps"] == {"2": 30, "3": 4}.get(stage, 2)
         assert len(summary["losses"]) == summary["steps"]
         assert all(math.isfinite(v) for v in summary["losses"]), stage
         changed = _changed(_weights(expected_input), _weights(folder))
@@ -165,7 +145,7 @@ def test_grpo_rewards_are_computed_on_real_completions(chained_run: Path) -> Non
     summary = json.loads((stage3 / "train_summary.json").read_text(encoding="utf-8"))
     lines = (stage3 / "rollouts.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
-    assert len(records) == 32  # 2 steps x 2 prompts x 8 completions
+    assert len(records) == 32  # the first 32 of 4 steps x 2 prompts x 8 completions
     think = re.compile(
         r"\s*<think>(?:(?!<think>|</think>).)*</think>\s*<answer>(?:(?!<answer>).)*</answer>\s*", re.S
     )
@@ -178,7 +158,7 @@ def test_grpo_rewards_are_computed_on_real_completions(chained_run: Path) -> Non
         letter = (answer[-1] if answer else text).strip().removesuffix(".").strip().upper()
         assert record["rewards"]["accuracy_reward"] == (1.0 if letter == record["answer"] else 0.0)
     assert len({r["completion"] for r in records}) > 1  # sampled, not one repeated string
-    assert len(summary["metrics"]["rewards/accuracy_reward/mean"]) == 2
+    assert len(summary["metrics"]["rewards/accuracy_reward/mean"]) == 4
     # within-group reward differences give a non-zero policy gradient
     assert max(summary["metrics"]["reward_std"]) > 0
     assert max(summary["metrics"]["grad_norm"]) > 0
@@ -228,20 +208,24 @@ def test_eval_scores_the_heldout_scan(
     assert report["macro"] == pytest.approx(sum(by_type.values()) / len(by_type))
 
 
-def test_cold_start_is_skipped_without_rows(
+def test_cold_start_without_a_file_is_an_error_not_a_skip(
     tiny_model_dir: Path, handmade_build: Path, tmp_path: Path
 ) -> None:
     build = tmp_path / "build"
     shutil.copytree(handmade_build, build)
     (build / "spld_coldstart_data.jsonl").unlink()
-    result = run_cli(
-        "train", "--stage", "cold_start", "--build", str(build), "--model", str(tiny_model_dir),
-        "--out", str(tmp_path / "run"), "--config", SMOKE,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert "cold start: reasoning SFT: skipped, the build has no cold-start rows" in result.stderr
-    assert not (tmp_path / "run" / "cold_start").exists()
-    assert json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))["results"] == []
+    for stage in ("cold_start", "all"):
+        result = run_cli(
+            "train", "--stage", stage, "--build", str(build), "--model", str(tiny_model_dir),
+            "--out", str(tmp_path / "run"), "--config", SMOKE,
+        )  # fmt: skip
+        assert result.returncode == 2, result.stderr
+        assert (
+            "spld_coldstart_data.jsonl: no cold-start file, so the cold-start stage cannot run"
+            in result.stderr
+        )
+        assert "coldstart:" in result.stderr  # says how to get one
+        assert not (tmp_path / "run" / "cold_start").exists()
 
 
 def test_cli_errors_are_one_line(handmade_build: Path, tmp_path: Path) -> None:

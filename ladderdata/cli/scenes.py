@@ -55,7 +55,7 @@ def parse_scan_ids(value: str | None) -> list[str] | None:
 
 
 def scenes(
-    source_kind: SourceKind = typer.Option(
+    source: SourceKind = typer.Option(
         SourceKind.sample, "--source", help="source kind: sample (bundled, rendered on first use) or scannet"
     ),
     root: Path | None = typer.Option(
@@ -104,7 +104,9 @@ def scenes(
     from ladderdata.sources import SOURCES
     from ladderdata.writers.layout import BuildLayout
 
-    source = source_kind.value
+    source = source.value if isinstance(source, SourceKind) else str(source)  # str: called from Python
+    if source not in SOURCES:
+        raise ConfigError(f"--source {source!r} is unknown; choose one of {', '.join(sorted(SOURCES))}")
     if root is None and source != "sample":
         raise ConfigError(f"--source {source} needs --root (the folder holding scans/)")
     layout = BuildLayout(out if out is not None else Path("build") / source)

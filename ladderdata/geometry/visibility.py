@@ -88,6 +88,20 @@ class FrameVisibility:
         return np.where(has, w * h, 0) / float(self.image_size[0] * self.image_size[1])
 
 
+def depth_behind(points_cam_z: np.ndarray, depth_uv: np.ndarray, depth_m: np.ndarray) -> np.ndarray:
+    """Metres each point lies behind the depth map at its (nearest) depth pixel; -inf where the depth
+    is unknown (0, NaN coordinates, outside the depth image), so no tolerance ever calls it occluded."""
+    h, w = depth_m.shape
+    ok = in_image(depth_uv, w, h)
+    behind = np.full(len(points_cam_z), -np.inf)
+    if not np.any(ok):
+        return behind
+    px = pixel_index(depth_uv[ok])
+    measured = depth_m[px[:, 1], px[:, 0]]
+    behind[ok] = np.where(measured > 0, points_cam_z[ok] - measured, -np.inf)
+    return behind
+
+
 def depth_occluded(
     points_cam_z: np.ndarray,
     depth_uv: np.ndarray,
@@ -213,11 +227,10 @@ def frame_visibility(
         kd = k_color if k_depth is None else k_depth
         sel = np.flatnonzero(inside)
         depth_uv = project_camera_points(cam[sel], kd)
-        visible[sel] = ~depth_occluded(z[sel], depth_uv, depth_m, occlusion_tolerance)
+        behind = depth_behind(z[sel], depth_uv, depth_m)  # one depth lookup serves both tests
+        visible[sel] = ~(behind > occlusion_tolerance)
         if weights is not None:
-            on_surface[sel] = ~depth_occluded(
-                z[sel], depth_uv, depth_m, min(pixel_tolerance, occlusion_tolerance)
-            )
+            on_surface[sel] = ~(behind > min(pixel_tolerance, occlusion_tolerance))
 
     in_counts = np.bincount(idx[inside], minlength=n_objects)
     vis_counts = np.bincount(idx[visible], minlength=n_objects)

@@ -203,19 +203,18 @@ def frame_visibility(
             np.asarray(point_areas, dtype=np.float64).reshape(-1),
             np.asarray(point_normals, dtype=np.float64).reshape(-1, 3),
         )
+    source = None  # positions of the remaining points in the caller's arrays (None: all, in order)
     if len(idx) and np.any(idx[1:] < idx[:-1]):
         order = np.argsort(idx, kind="stable")
         points, idx = points[order], idx[order]
-        if weights is not None:
-            weights = (weights[0][order], weights[1][order])
+        source = order
     width, height = int(color_size[0]), int(color_size[1])
     if object_bounds is not None:
         maybe = frustum_may_contain(object_bounds[0], object_bounds[1], pose, k_color, (width, height))
         if not np.all(maybe):
             keep = maybe[idx]
             points, idx = points[keep], idx[keep]
-            if weights is not None:
-                weights = (weights[0][keep], weights[1][keep])
+            source = np.flatnonzero(keep) if source is None else source[keep]
 
     cam = world_to_camera(points, pose)
     z = cam[:, 2]
@@ -242,11 +241,12 @@ def frame_visibility(
         pixels = np.zeros(n_objects)
         if np.any(on_surface):
             k = np.asarray(k_color, dtype=np.float64)
-            normals_cam = rows_times(weights[1][on_surface], np.asarray(pose, dtype=np.float64)[:3, :3])
-            area = projected_pixel_area(
-                cam[on_surface], normals_cam, weights[0][on_surface], k[0, 0], k[1, 1]
-            )
-            pixels = np.bincount(idx[on_surface], weights=area, minlength=n_objects)
+            at = np.flatnonzero(on_surface)
+            # only the points that count are looked up in the per-point areas and normals
+            src = at if source is None else source[at]
+            normals_cam = rows_times(weights[1][src], np.asarray(pose, dtype=np.float64)[:3, :3])
+            area = projected_pixel_area(cam[at], normals_cam, weights[0][src], k[0, 0], k[1, 1])
+            pixels = np.bincount(idx[at], weights=area, minlength=n_objects)
 
     boxes = np.full((n_objects, 4), -1, dtype=np.int64)
     if np.any(visible):

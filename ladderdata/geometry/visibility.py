@@ -88,6 +88,20 @@ class FrameVisibility:
         return np.where(has, w * h, 0) / float(self.image_size[0] * self.image_size[1])
 
 
+def depth_behind(points_cam_z: np.ndarray, depth_uv: np.ndarray, depth_m: np.ndarray) -> np.ndarray:
+    """Metres each point lies behind the depth map at its (nearest) depth pixel; -inf where the depth
+    is unknown (0, NaN coordinates, outside the depth image), so no tolerance ever calls it occluded."""
+    h, w = depth_m.shape
+    ok = in_image(depth_uv, w, h)
+    behind = np.full(len(points_cam_z), -np.inf)
+    if not np.any(ok):
+        return behind
+    px = pixel_index(depth_uv[ok])
+    measured = depth_m[px[:, 1], px[:, 0]]
+    behind[ok] = np.where(measured > 0, points_cam_z[ok] - measured, -np.inf)
+    return behind
+
+
 def depth_occluded(
     points_cam_z: np.ndarray,
     depth_uv: np.ndarray,
@@ -189,19 +203,18 @@ def frame_visibility(
             np.asarray(point_areas, dtype=np.float64).reshape(-1),
             np.asarray(point_normals, dtype=np.float64).reshape(-1, 3),
         )
+    source = None  # positions of the remaining points in the caller's arrays (None: all, in order)
     if len(idx) and np.any(idx[1:] < idx[:-1]):
         order = np.argsort(idx, kind="stable")
         points, idx = points[order], idx[order]
-        if weights is not None:
-            weights = (weights[0][order], weights[1][order])
+        source = order
     width, height = int(color_size[0]), int(color_size[1])
     if object_bounds is not None:
         maybe = frustum_may_contain(object_bounds[0], object_bounds[1], pose, k_color, (width, height))
         if not np.all(maybe):
             keep = maybe[idx]
             points, idx = points[keep], idx[keep]
-            if weights is not None:
-                weights = (weights[0][keep], weights[1][keep])
+            source = np.flatnonzero(keep) if source is None else source[keep]
 
     cam = world_to_camera(points, pose)
     z = cam[:, 2]
@@ -213,11 +226,10 @@ def frame_visibility(
         kd = k_color if k_depth is None else k_depth
         sel = np.flatnonzero(inside)
         depth_uv = project_camera_points(cam[sel], kd)
-        visible[sel] = ~depth_occluded(z[sel], depth_uv, depth_m, occlusion_tolerance)
+        behind = depth_behind(z[sel], depth_uv, depth_m)  # one depth lookup serves both tests
+        visible[sel] = ~(behind > occlusion_tolerance)
         if weights is not None:
-            on_surface[sel] = ~depth_occluded(
-                z[sel], depth_uv, depth_m, min(pixel_tolerance, occlusion_tolerance)
-            )
+            on_surface[sel] = ~(behind > min(pixel_tolerance, occlusion_tolerance))
 
     in_counts = np.bincount(idx[inside], minlength=n_objects)
     vis_counts = np.bincount(idx[visible], minlength=n_objects)
@@ -229,11 +241,12 @@ def frame_visibility(
         pixels = np.zeros(n_objects)
         if np.any(on_surface):
             k = np.asarray(k_color, dtype=np.float64)
-            normals_cam = rows_times(weights[1][on_surface], np.asarray(pose, dtype=np.float64)[:3, :3])
-            area = projected_pixel_area(
-                cam[on_surface], normals_cam, weights[0][on_surface], k[0, 0], k[1, 1]
-            )
-            pixels = np.bincount(idx[on_surface], weights=area, minlength=n_objects)
+            at = np.flatnonzero(on_surface)
+            # only the points that count are looked up in the per-point areas and normals
+            src = at if source is None else source[at]
+            normals_cam = rows_times(weights[1][src], np.asarray(pose, dtype=np.float64)[:3, :3])
+            area = projected_pixel_area(cam[at], normals_cam, weights[0][src], k[0, 0], k[1, 1])
+            pixels = np.bincount(idx[at], weights=area, minlength=n_objects)
 
     boxes = np.full((n_objects, 4), -1, dtype=np.int64)
     if np.any(visible):

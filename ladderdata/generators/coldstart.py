@@ -21,8 +21,9 @@ import math
 from typing import Any
 
 from ladderdata.generators import rules
+from ladderdata.generators.direction_rules import allocentric_decision, allocentric_inputs, camera_decision
 from ladderdata.generators.frames import VideoTimeline
-from ladderdata.generators.measures import box_corners, camera_extents, floor_xy
+from ladderdata.generators.measures import camera_extents
 from ladderdata.generators.scene_index import SceneIndex
 from ladderdata.generators.settings import GenerationSettings
 from ladderdata.records import Family, ObjectRecord, QASample, QuestionType, SceneRecord
@@ -128,7 +129,7 @@ def _best_view(ctx: _Scan, positions: list[int], views: list[int], obj: ObjectRe
 def _placement(ctx: _Scan, pos: int, obj: ObjectRecord) -> dict[str, Any]:
     """Where the object sits in one frame: image side and distance from the camera."""
     frame = ctx.index.frames[pos]
-    (x0, x1), (z0, z1) = camera_extents(obj.box, frame.pose_array())
+    (x0, x1), (z0, z1) = camera_extents(obj.shape, frame.pose_array())
     x, z = 0.5 * (x0 + x1), 0.5 * (z0 + z1)
     ratio = x / z if z > 1e-6 else 0.0
     side = "left" if ratio < -SIDE_TOLERANCE else "right" if ratio > SIDE_TOLERANCE else "middle"
@@ -137,7 +138,7 @@ def _placement(ctx: _Scan, pos: int, obj: ObjectRecord) -> dict[str, Any]:
 
 def _extent(obj: ObjectRecord) -> dict[str, str]:
     """Rough footprint (two floor sides, larger first) and height in metres, one decimal."""
-    sx, sy, sz = (float(v) for v in obj.box.size)
+    sx, sy, sz = (float(v) for v in obj.shape.size)
     a, b = max(sx, sy), min(sx, sy)
     one = lambda v: rules.format_number(max(v, 0.05), 1)  # noqa: E731 - tiny formatter
     return {"long": one(a), "short": one(b), "height": one(sz)}
@@ -159,9 +160,9 @@ def _seen(ctx: _Scan, sample: QASample, positions: list[int], obj: ObjectRecord)
 
 def _object_size(ctx: _Scan, sample: QASample, positions: list[int], obj: ObjectRecord) -> dict[str, Any]:
     decimals = ctx.settings.size_decimals
-    sx, sy, sz = (float(v) for v in obj.box.size)
+    sx, sy, sz = (float(v) for v in obj.shape.size)
     sides = sorted([("length", max(sx, sy)), ("width", min(sx, sy)), ("height", sz)], key=lambda kv: -kv[1])
-    longest = rules.object_size_answer(obj.box.longest_side, decimals).answer
+    longest = rules.object_size_answer(obj.shape.longest_side, decimals).answer
     return {
         "object": _seen(ctx, sample, positions, obj),
         "sides_cm": {name: rules.format_number(v * 100.0, decimals) for name, v in sides},
@@ -177,7 +178,7 @@ def _absolute_distance(
     distance = ctx.index.distance(a, b)
     decimals = s.distance_decimals[sample.family.value]
     decision = rules.absolute_distance_answer(distance, s.min_absolute_distance_m, decimals)
-    centres = math.dist(a.box.center, b.box.center)
+    centres = math.dist(a.shape.center, b.shape.center)
     return {
         "a": _seen(ctx, sample, positions, a),
         "b": _seen(ctx, sample, positions, b),
@@ -212,11 +213,9 @@ def _relative_distance(ctx: _Scan, sample: QASample, positions: list[int]) -> di
 def _camera_direction(ctx: _Scan, sample: QASample, positions: list[int]) -> dict[str, Any]:
     subject, reference = (ctx.obj(o) for o in sample.reference["objects"][:2])
     pose = ctx.index.frames[positions[0]].pose_array()
-    sx, sz = camera_extents(subject.box, pose)
-    rx, rz = camera_extents(reference.box, pose)
-    subtype, decision = rules.camera_direction_answer(
-        sx, sz, rx, rz, min_separation_m=ctx.settings.camera_direction_min_separation_m
-    )
+    sx, sz = camera_extents(subject.shape, pose)
+    rx, rz = camera_extents(reference.shape, pose)
+    subtype, decision = camera_decision(sx, sz, rx, rz, ctx.settings)
 
     def where(x: tuple[float, float], z: tuple[float, float]) -> dict[str, str]:
         cx, cz = 0.5 * (x[0] + x[1]), 0.5 * (z[0] + z[1])
@@ -236,21 +235,10 @@ def _camera_direction(ctx: _Scan, sample: QASample, positions: list[int]) -> dic
 
 def _allocentric_direction(ctx: _Scan, sample: QASample, positions: list[int]) -> dict[str, Any]:
     p, o, q = (ctx.obj(x) for x in sample.reference["objects"][:3])
-    p_xy, o_xy, q_xy = floor_xy(p.box), floor_xy(o.box), floor_xy(q.box)
-    s = ctx.settings
     difficulty = sample.subtype or "medium"
-    corners = [(float(x), float(y)) for x, y in box_corners(q.box)[:, :2]]
-    decision = rules.allocentric_direction_answer(
-        p_xy,
-        o_xy,
-        q_xy,
-        corners,
-        difficulty,
-        margin_deg=s.direction_boundary_margin_deg,
-        min_pair_m=s.direction_min_pair_distance_m,
-        max_pair_m=s.direction_max_pair_distance_m,
-        max_corners_off=s.direction_max_corners_off,
-    )
+    inputs = allocentric_inputs(p, o, q)
+    p_xy, o_xy, q_xy = inputs.p_xy, inputs.o_xy, inputs.q_xy
+    decision = allocentric_decision(inputs, difficulty, ctx.settings)
     angle = rules.ccw_angle_deg(p_xy, o_xy, q_xy)
     turn_side = "left" if angle <= 180.0 else "right"
     turn = angle if angle <= 180.0 else 360.0 - angle

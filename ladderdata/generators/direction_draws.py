@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 from ladderdata.generators import rules
 from ladderdata.generators.base import NO_FRAME_WITH_ALL_VISIBLE, TOO_FEW_UNIQUE_OBJECTS, Candidate, Run
 from ladderdata.generators.combos import seeded_combinations
-from ladderdata.generators.measures import box_corners, camera_extents, floor_xy
+from ladderdata.generators.direction_rules import allocentric_decision, allocentric_inputs, camera_decision
+from ladderdata.generators.measures import camera_extents, floor_xy
 from ladderdata.records import QuestionType
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class _Triple:
         self._decisions: dict[tuple[tuple[str, ...], str], rules.Decision] = {}
         self._sectors: dict[tuple[tuple[str, ...], str], str] = {}
         for roles in itertools.permutations(labels):
-            p, o, q = (floor_xy(run.index.unique[lab].box) for lab in roles)
+            p, o, q = (floor_xy(run.index.unique[lab].shape) for lab in roles)
             angle = rules.ccw_angle_deg(p, o, q)
             for d in settings.direction_difficulties:
                 self._sectors[(roles, d)] = rules.sector_of(angle, d)
@@ -86,19 +87,9 @@ class _Triple:
         """The build's rule, with the build's settings."""
         key = (roles, difficulty)
         if key not in self._decisions:
-            s = self.settings
             p, o, q = (self.run.index.unique[lab] for lab in roles)
-            corners = [(float(x), float(y)) for x, y in box_corners(q.box)[:, :2]]
-            self._decisions[key] = rules.allocentric_direction_answer(
-                floor_xy(p.box),
-                floor_xy(o.box),
-                floor_xy(q.box),
-                corners,
-                difficulty,
-                margin_deg=s.direction_boundary_margin_deg,
-                min_pair_m=s.direction_min_pair_distance_m,
-                max_pair_m=s.direction_max_pair_distance_m,
-                max_corners_off=s.direction_max_corners_off,
+            self._decisions[key] = allocentric_decision(
+                allocentric_inputs(p, o, q), difficulty, self.settings
             )
         return self._decisions[key]
 
@@ -192,7 +183,7 @@ def camera_draws(
 
     def extent(pos: int, label: str):
         if (pos, label) not in extents:
-            extents[(pos, label)] = camera_extents(idx.unique[label].box, idx.frames[pos].pose_array())
+            extents[(pos, label)] = camera_extents(idx.unique[label].shape, idx.frames[pos].pose_array())
         return extents[(pos, label)]
 
     offers: dict[tuple[str, str], dict[tuple[str, str], tuple[int, tuple[str, str]]]] = {}
@@ -203,9 +194,7 @@ def camera_draws(
                 continue  # another single-image question already holds this pair in this frame
             for roles in (pair, (pair[1], pair[0])):
                 (sx, sz), (rx, rz) = extent(pos, roles[0]), extent(pos, roles[1])
-                subtype, decision = rules.camera_direction_answer(
-                    sx, sz, rx, rz, min_separation_m=settings.camera_direction_min_separation_m
-                )
+                subtype, decision = camera_decision(sx, sz, rx, rz, settings)
                 if decision.ok and subtype in options:
                     offers[pair].setdefault((subtype, decision.answer), (pos, roles))
     rank = {pair: i for i, pair in enumerate(order)}

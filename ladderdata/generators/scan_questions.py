@@ -27,7 +27,7 @@ from ladderdata.generators.base import (
 )
 from ladderdata.generators.combos import seeded_combinations
 from ladderdata.generators.direction_draws import allocentric_draws
-from ladderdata.generators.measures import box_corners, floor_xy, footprint_gap
+from ladderdata.generators.direction_rules import allocentric_decision, allocentric_inputs
 from ladderdata.records import FrameRecord, ObjectRecord, QASample, QuestionType
 
 QT = QuestionType
@@ -256,10 +256,14 @@ class ScanQuestionGenerator(Generator):
     ) -> QASample | str:
         p, o, q = (run.index.unique[lab] for lab in roles)
         s = self.settings
-        p_xy, o_xy, q_xy = floor_xy(p.shape), floor_xy(o.shape), floor_xy(q.shape)
-        corners = [(float(x), float(y)) for x, y in box_corners(q.shape)[:, :2]]
-        # Q on (or beside) the object you stand by or face: its side depends on where exactly you stand
-        gap = min(footprint_gap(q.shape, p.shape), footprint_gap(q.shape, o.shape))
+        inputs = allocentric_inputs(p, o, q)
+        p_xy, o_xy, q_xy, corners, gap = (
+            inputs.p_xy,
+            inputs.o_xy,
+            inputs.q_xy,
+            inputs.corners,
+            inputs.footprint_gap_m,
+        )
         # the least-emitted difficulty first, so difficulties stay balanced within a scan
         order = sorted(
             s.direction_difficulties,
@@ -267,19 +271,7 @@ class ScanQuestionGenerator(Generator):
         )
         first_reason = None
         for difficulty in order:
-            decision = rules.allocentric_direction_answer(
-                p_xy,
-                o_xy,
-                q_xy,
-                corners,
-                difficulty,
-                margin_deg=s.direction_boundary_margin_deg,
-                min_pair_m=s.direction_min_pair_distance_m,
-                max_pair_m=s.direction_max_pair_distance_m,
-                max_corners_off=s.direction_max_corners_off,
-                footprint_gap_m=gap,
-                min_footprint_gap_m=s.direction_min_footprint_gap_m,
-            )
+            decision = allocentric_decision(inputs, difficulty, s)
             if decision.ok:
                 break
             first_reason = first_reason or decision.reason

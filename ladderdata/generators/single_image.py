@@ -39,6 +39,7 @@ from ladderdata.generators.base import (
 )
 from ladderdata.generators.combos import seeded_combinations
 from ladderdata.generators.direction_draws import camera_candidates
+from ladderdata.generators.direction_rules import camera_decision
 from ladderdata.generators.measures import camera_extents
 from ladderdata.records import DataType, Family, ObjectRecord, QASample, QuestionType
 
@@ -299,14 +300,7 @@ class SingleImageGenerator(Generator):
         pose = frame.pose_array()
         sx, sz = camera_extents(subject.shape, pose)
         rx, rz = camera_extents(ref.shape, pose)
-        subtype, decision = rules.camera_direction_answer(
-            sx,
-            sz,
-            rx,
-            rz,
-            min_separation_m=s.camera_direction_min_separation_m,
-            clear_gap_m=s.camera_direction_clear_gap_m,
-        )
+        subtype, decision = camera_decision(sx, sz, rx, rz, s)
         if not decision.ok:
             return decision.reason
         if subtype == "diagonal" and not s.camera_direction_diagonal:

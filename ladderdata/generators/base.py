@@ -44,8 +44,9 @@ from ladderdata.records import (
 )
 from ladderdata.writers.layout import image_relpath
 
-GENERATOR_VERSION = "1.2"
-"""Bumped whenever a rule or template change alters generated samples."""
+GENERATOR_VERSION = "1.3"
+"""Bumped whenever a rule or template change alters generated samples (1.2: direction draws per answer
+meaning; 1.3: oriented boxes, point-set distances, visible-pixel appearance, one-right-option refusals)."""
 
 # refusal reasons decided by candidate selection (answer rules have theirs in rules.py)
 DUPLICATE = "duplicate"

@@ -1,4 +1,6 @@
-"""Copy a ScanNet-layout scan under a new scan id (every file name and folder renamed; contents kept).
+"""Copy a ScanNet-layout scan under a new scan id (every file name and folder renamed; contents kept,
+except the scan id inside the annotation JSON, e.g. the aggregation's `segmentsFile`, which the adapter
+checks against the mesh it reads).
 
 Used to grow the small test sample into a bigger one without rendering new scans: a copied scan is a
 different scan to the build (its own id, spool, marker, images), with the same geometry.
@@ -19,6 +21,10 @@ def copy_scan(src_root: Path, scan_id: str, dst_root: Path, new_id: str) -> None
         dst = dst_root / part / new_id
         shutil.copytree(src, dst)
         for path in sorted(dst.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            if path.suffix == ".json" and path.is_file():
+                text = path.read_text()
+                if scan_id in text:
+                    path.write_text(text.replace(scan_id, new_id))
             if scan_id in path.name:
                 path.rename(path.with_name(path.name.replace(scan_id, new_id)))
     video = src_root / "videos" / f"{scan_id}.mp4"

@@ -9,6 +9,7 @@ import pytest
 
 from ladderdata.errors import HubError
 from ladderdata.hub_materialize import materialize
+from ladderdata.records import SCHEMA_VERSION
 from tests.hub.conftest import REPO, TOKEN, assert_no_token
 from tests.hub.handmade import PUBLISHED, SCANS
 
@@ -68,7 +69,7 @@ def test_pulled_build_loads_with_datasets(copy_build, fake_hub, run_cli, tmp_pat
 def test_pull_at_tag_and_into_earlier_pull(copy_build, fake_hub, run_cli, tmp_path):
     assert run_cli("push", copy_build.root, REPO, env=AUTH).returncode == 0
     out = tmp_path / "pulled"
-    assert run_cli("pull", REPO, out, "--revision", "schema-v1.0").returncode == 0
+    assert run_cli("pull", REPO, out, "--revision", f"schema-v{SCHEMA_VERSION}").returncode == 0
     assert (out / "README.md").read_bytes() == (copy_build.root / "README.md").read_bytes()
     again = run_cli("pull", REPO, out)  # an earlier pull may be refreshed in place
     assert again.returncode == 0, again.stderr

@@ -502,14 +502,16 @@ def check_rows(sample_root: Path, rows: list[dict[str, Any]]) -> Table:
     return table
 
 
+SPATIAL_FOLDERS = ("single_image", "multi_view", "video")
+
+
 def read_build_rows(build: Path) -> list[dict[str, Any]]:
     """Spatial rows of a build's Parquet shards, with `reference` parsed."""
     import pyarrow.parquet as pq
 
     rows = []
-    for path in sorted(Path(build).glob("data/*/*.parquet")):
-        if path.parent.name == "localization":
-            continue
+    # the spatial families' folders only: preview/ and coldstart/ repeat or explain these rows
+    for path in sorted(p for fam in SPATIAL_FOLDERS for p in (Path(build) / "data" / fam).glob("*.parquet")):
         for rec in pq.read_table(path).to_pylist():
             rec["reference"] = json.loads(rec["reference"])
             rows.append(rec)

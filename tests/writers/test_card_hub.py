@@ -31,7 +31,7 @@ def test_card_round_trips_through_datasetcard(sample_build: Path):
     again = DatasetCard(str(card))  # rendered and parsed again: the same header and body
     assert again.data.to_dict() == card.data.to_dict() and again.text == card.text
     names = [c["config_name"] for c in card.data.configs]
-    assert names == ["grounding", "spatial", "single_image", "multi_view", "video", "preview"]
+    assert names == ["grounding", "spatial", "single_image", "multi_view", "video", "coldstart", "preview"]
     assert [c["config_name"] for c in card.data.configs if c.get("default")] == ["spatial"]
     infos = {i["config_name"]: i for i in card.data.dataset_info}
     assert set(infos) == set(names)  # features declared for every config

@@ -35,14 +35,11 @@ def run_cli(
     )
 
 
-def start_cli(*args: str | Path) -> subprocess.Popen[str]:
-    """Start the CLI without waiting (for kill tests)."""
+def start_cli(*args: str | Path, **popen: Any) -> subprocess.Popen[str]:
+    """Start the CLI without waiting (for kill tests); output discarded unless `popen` says otherwise."""
+    options: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, **popen}
     return subprocess.Popen(
-        [sys.executable, "-m", "ladderdata.cli.app", *map(str, args)],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
+        [sys.executable, "-m", "ladderdata.cli.app", *map(str, args)], cwd=REPO, text=True, **options
     )
 
 

@@ -23,7 +23,7 @@ import pytest
 from ladderdata.lifetime import INTERRUPT_MESSAGE
 from ladderdata.pipeline.lock import output_lock
 from ladderdata.writers.layout import BuildLayout
-from tests.build.helpers import digests, manifest_file, run_cli
+from tests.build.helpers import digests, manifest_file, run_cli, start_cli
 from tests.fixtures.build import REPO
 
 GONE_WITHIN = 5.0
@@ -31,14 +31,7 @@ GONE_WITHIN = 5.0
 
 
 def _start(*args: str | Path, **popen: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "ladderdata.cli.app", *map(str, args)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **popen,
-    )
+    return start_cli(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
 
 
 def _wait_for_workers(proc: subprocess.Popen[str], n: int, timeout: float = 120) -> list[psutil.Process]:

@@ -1,6 +1,6 @@
 """Throughput and memory benchmarks of `ladderdata build` (`make bench`, i.e. `python -m bench.run`).
 
-- `scans.py`   procedural scans in ScanNet layout (ladderdata.sources.synthetic), cached per scan under
+- `scans.py`   procedural scans in ScanNet layout (ladderdata.sample.generate), cached per scan under
   `bench/_work/raw/`;
 - `floor.py`   the decode floor: read and decode only what a build reads (mesh, segments, aggregation,
   poses, depth PNGs at the build's stride, colour bytes of the images it hashes/copies);

@@ -43,7 +43,7 @@ from bench.report import check_targets, linear_fit, machine, table, write_result
 from bench.scans import ensure_scans
 from ladderdata.config import DEFAULT_MANIFEST, BuildConfig, load_manifest
 from ladderdata.lifetime import exit_with_parent
-from ladderdata.sources.synthetic import DEFAULT_FRAMES
+from ladderdata.sample.generate import DEFAULT_FRAMES
 from ladderdata.writers.layout import UNPUBLISHED_DIRS, BuildLayout
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -75,7 +75,7 @@ def bench_manifest(work: Path, base: BuildConfig, root: Path, scan_ids: list[str
         root=str(root),
         export_root=None,
         licensed=False,
-        licence={"name": "CC0-1.0", "text": "Procedural benchmark scans (ladderdata.sources.synthetic)."},
+        licence={"name": "CC0-1.0", "text": "Procedural benchmark scans (ladderdata.sample.generate)."},
         scans=list(scan_ids),
     )
     data["sources"] = [src]

@@ -1,6 +1,6 @@
 """Benchmark scans: procedural rooms in ScanNet layout, generated once per scan and cached.
 
-Scans come from the bundled-sample generator (`ladderdata.sources.synthetic.generate_scan`), so they
+Scans come from the bundled-sample generator (`ladderdata.sample.generate.generate_scan`), so they
 have the sample's realism: ~150 exported frames (1296x968 JPEG colour, 640x480 16-bit depth, poses)
 per scan, dense meshes, a few lost-tracking poses. Scan `i` depends only on (i, frames, seed), so a
 cache of 16 scans serves every size up to 16 and growing the sizes generates only the new scans.
@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ladderdata.lifetime import tie_to_parent
-from ladderdata.sources.synthetic import (
+from ladderdata.sample.generate import (
     DEFAULT_FRAMES,
     SampleSpec,
     generate_scan,

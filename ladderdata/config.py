@@ -398,7 +398,7 @@ def _resolve_paths(cfg: BuildConfig, base: Path, manifest: Path) -> BuildConfig:
                 f"{manifest}: sources[{i}].root: required key is missing; set it to the folder holding scans/"
             )
         if s.root is None:
-            from ladderdata.sources.synthetic import default_sample_root
+            from ladderdata.sample.generate import default_sample_root
 
             root = default_sample_root()
         else:

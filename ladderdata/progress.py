@@ -109,7 +109,7 @@ class ProgressLines:
 
 
 def render_progress(scans: int, frames: int, label: str = "sample") -> Callable[[str, int, int], None]:
-    """A `progress(scan_id, frame, frames)` callback for `synthetic.generate_sample` that prints plain
+    """A `progress(scan_id, frame, frames)` callback for `sample.generate.generate_sample` that prints plain
     lines (`sample: scan 2/3 scene9001_00, frames 212/450, 41 s elapsed, about 46 s left`), on a
     terminal or not: rendering takes minutes and each line is short."""
     lines = ProgressLines(label, scans * frames, "frames")

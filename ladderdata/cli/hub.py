@@ -58,7 +58,7 @@ def push_command(
     commit_bytes: str = typer.Option("2GiB", "--commit-bytes", metavar="SIZE", help="Most bytes per commit."),
 ) -> None:
     """Upload a build to a Hugging Face dataset repo: resumable bounded commits, card checked first."""
-    from ladderdata.hub_push import PushOptions, push
+    from ladderdata.hub.push import PushOptions, push
 
     opts = PushOptions(
         repo_id=repo_id,
@@ -101,7 +101,7 @@ def pull_command(
     ),
 ) -> None:
     """Download a pushed build (`materialize` then rebuilds any withheld images)."""
-    from ladderdata.hub_pull import pull
+    from ladderdata.hub.pull import pull
 
     pull(repo_id, out, revision=revision, token=token, report=typer.echo)
 
@@ -119,7 +119,7 @@ def materialize_command(
     workers: int = typer.Option(4, "--workers", metavar="N", help="Parallel file copies."),
 ) -> None:
     """Rebuild images/ from your raw scans, verified byte for byte against meta/media.json."""
-    from ladderdata.hub_materialize import materialize, require_complete
+    from ladderdata.hub.materialize import materialize, require_complete
 
     result = materialize(
         build_dir,

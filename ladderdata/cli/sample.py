@@ -44,7 +44,7 @@ def sample(
     from ladderdata.progress import render_progress
 
     # imported here so `ladderdata --help` does not load the generator's dependencies
-    from ladderdata.sources.synthetic import (
+    from ladderdata.sample.generate import (
         SampleSpec,
         default_sample_root,
         default_sample_size,
@@ -71,7 +71,7 @@ def sample(
 def _summary(console, root: Path, elapsed: float) -> None:
     from rich.table import Table
 
-    from ladderdata.sources.synthetic import read_truth
+    from ladderdata.sample.generate import read_truth
 
     marker = json.loads((root / "truth" / "sample.json").read_text(encoding="utf-8"))
     table = Table(title="ladderdata sample", show_header=True, header_style="bold")

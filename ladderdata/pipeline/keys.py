@@ -29,8 +29,8 @@ KEY_VERSION = "2"
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 SCENE_CODE = ("geometry", "sources", "records.py")
-"""Package paths whose code shapes a scene record (the sample generator, `sources/synthetic*`, is not:
-the sample's files are covered by the raw-data checksum)."""
+"""Package paths whose code shapes a scene record (the sample generator, `sample/`, is not: the sample's
+files are covered by the raw-data checksum)."""
 GENERATION_CODE = ("generators", "records.py")
 """Package paths whose code shapes a scan's generated samples (templates are hashed separately)."""
 
@@ -44,8 +44,6 @@ def code_fingerprint(parts: tuple[str, ...]) -> str:
         files.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
     h = hashlib.sha256()
     for path in files:
-        if path.name.startswith("synthetic"):
-            continue
         h.update(path.relative_to(_PACKAGE).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()

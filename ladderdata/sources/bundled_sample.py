@@ -1,6 +1,6 @@
 """The bundled procedural sample as a source: a ScanNetSource on `raw_sources/sample`.
 
-The sample is written in exact ScanNet layout by `ladderdata.sources.synthetic` (generated on first
+The sample is written in exact ScanNet layout by `ladderdata.sample.generate` (generated on first
 use when the folder is missing), so it is read by the very same adapter as real scans; only the
 source name (`sample`) and licence flag (freely redistributable) differ.
 """
@@ -16,16 +16,16 @@ from ladderdata.sources.scannet import ScanNetSource
 
 
 class SampleSource(ScanNetSource):
-    """ScanNetSource on the bundled sample; generates it with `synthetic.ensure_sample` when missing.
+    """ScanNetSource on the bundled sample; generates it with `sample.generate.ensure_sample` when missing.
 
-    root defaults to `synthetic.default_sample_root()`; other arguments are ScanNetSource's.
+    root defaults to `sample.generate.default_sample_root()`; other arguments are ScanNetSource's.
     """
 
     name = "sample"
     licensed = False
 
     def __init__(self, root: str | Path | None = None, export_root: str | Path | None = None, **kwargs: Any):
-        from ladderdata.sources.synthetic import default_sample_root
+        from ladderdata.sample.generate import default_sample_root
 
         default = default_sample_root()  # <repo>/raw_sources/sample in a checkout, else ./raw_sources/sample
         root = default if root is None else Path(root)
@@ -43,7 +43,7 @@ class SampleSource(ScanNetSource):
         if self._ensured:
             return
         # imported lazily: generation pulls in open3d rendering, which plain reads never need
-        from ladderdata.sources.synthetic import ensure_sample, is_sample
+        from ladderdata.sample.generate import ensure_sample, is_sample
 
         if self._default_root or not is_sample(self.root):
             ensure_sample(self.root, progress=_stderr_progress(self.root))
@@ -67,7 +67,7 @@ def _stderr_progress(root: Path):
     Nothing is printed when the sample is already there (the callback is only called while rendering).
     """
     from ladderdata.progress import render_progress
-    from ladderdata.sources.synthetic import default_sample_size
+    from ladderdata.sample.generate import default_sample_size
 
     scans, frames = default_sample_size()
     lines = render_progress(scans, frames, label="rendering sample")

@@ -17,7 +17,8 @@ def package(tmp_path, monkeypatch):
     (root / "sources").mkdir()
     (root / "geometry" / "room.py").write_text("SPACING = 0.05\n")
     (root / "sources" / "scannet.py").write_text("STRIDE = 10\n")
-    (root / "sources" / "synthetic.py").write_text("SEED = 0\n")
+    (root / "sample").mkdir()
+    (root / "sample" / "generate.py").write_text("SEED = 0\n")
     (root / "records.py").write_text("VERSION = 1\n")
     monkeypatch.setattr(keys, "_PACKAGE", root)
     keys.code_fingerprint.cache_clear()
@@ -39,7 +40,7 @@ def test_editing_geometry_code_changes_the_scene_key(package):
 
 def test_editing_the_sample_generator_does_not_change_the_scene_key(package):
     before = _scene_key()
-    (package / "sources" / "synthetic.py").write_text("SEED = 1\n")
+    (package / "sample" / "generate.py").write_text("SEED = 1\n")
     assert _scene_key() == before
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from ladderdata.errors import HubError, SourceError, TemplateError
 from ladderdata.generators.rendering import TemplateRenderer
-from ladderdata.hub_ids import check_repo_id, check_revision
+from ladderdata.hub.ids import check_repo_id, check_revision
 from ladderdata.oserrors import describe_os_error
 from ladderdata.records import Family
 from ladderdata.records import QuestionType as QT

@@ -8,7 +8,7 @@ import warnings
 import pytest
 
 from ladderdata.errors import HubError, LadderDataError
-from ladderdata.hub_auth import TokenGuard, resolve_token, scrub
+from ladderdata.hub.auth import TokenGuard, resolve_token, scrub
 
 SECRET = "hf_UnitTestSecret000111222333"
 

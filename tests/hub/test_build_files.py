@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ladderdata.hub_files import digest_file, list_build_files
-from ladderdata.hub_media import load_media_index, withhold_licensed_media
+from ladderdata.hub.files import digest_file, list_build_files
+from ladderdata.hub.media import load_media_index, withhold_licensed_media
 from ladderdata.writers.layout import BuildLayout
 from tests.hub.handmade import PUBLISHED, make_build
 

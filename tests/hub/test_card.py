@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ladderdata.errors import HubError
-from ladderdata.hub_push import prepare_push
+from ladderdata.hub.push import prepare_push
 from ladderdata.writers.checksums import write_checksums
 from ladderdata.writers.layout import BuildLayout
 from tests.hub.handmade import CARD

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ladderdata.errors import HubError
-from ladderdata.hub_materialize import materialize
+from ladderdata.hub.materialize import materialize
 from ladderdata.records import SCHEMA_VERSION
 from tests.hub.conftest import REPO, TOKEN, assert_no_token
 from tests.hub.handmade import PUBLISHED, SCANS

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from huggingface_hub import DatasetCard
 
-from ladderdata.hub_files import list_build_files
+from ladderdata.hub.files import list_build_files
 from ladderdata.writers.checksums import write_checksums
 from ladderdata.writers.layout import BuildLayout
 from tests.hub.conftest import REPO, TOKEN, assert_no_token

@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
+from ladderdata.sample.generate import read_truth
 from ladderdata.sources import SampleSource
-from ladderdata.sources.synthetic import read_truth
 
 
 @pytest.fixture(scope="module")

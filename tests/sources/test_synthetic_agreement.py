@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ladderdata.sources.synthetic import read_truth
+from ladderdata.sample.generate import read_truth
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ladderdata.sources.synthetic import MAX_DEPTH, read_truth
+from ladderdata.sample.generate import MAX_DEPTH, read_truth
 
 
 def _matrix(path) -> np.ndarray:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ladderdata.errors import ConfigError, OutputError
-from ladderdata.sources.synthetic import (
+from ladderdata.sample.generate import (
     SampleSpec,
     default_sample_root,
     ensure_sample,
@@ -63,7 +63,7 @@ def test_ensure_sample_generates_once_and_regenerates_on_other_parameters(tmp_pa
 def test_parallel_ensure_sample_calls_do_not_collide(tmp_path):
     root = tmp_path / "shared"
     code = (
-        "import sys; from ladderdata.sources.synthetic import ensure_sample; "
+        "import sys; from ladderdata.sample.generate import ensure_sample; "
         "print(ensure_sample(sys.argv[1], scans=1, frames=2))"
     )
     procs = [

@@ -10,7 +10,7 @@ import numpy as np
 import plyfile
 import pytest
 
-from ladderdata.sources.synthetic import read_truth
+from ladderdata.sample.generate import read_truth
 from tests.fixtures.sample import SAMPLE_FRAMES
 
 EXPECTED_PLY_HEADER = b"""ply

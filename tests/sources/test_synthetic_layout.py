@@ -10,9 +10,9 @@ import pytest
 from shapely.geometry import Point, Polygon
 from shapely.ops import unary_union
 
-from ladderdata.sources.synthetic_mesh import build_mesh
-from ladderdata.sources.synthetic_room import ROOM_TYPES, build_room
-from ladderdata.sources.synthetic_trajectory import camera_trajectory, invalid_pose_frames, look_rotation
+from ladderdata.sample.mesh import build_mesh
+from ladderdata.sample.room import ROOM_TYPES, build_room
+from ladderdata.sample.trajectory import camera_trajectory, invalid_pose_frames, look_rotation
 
 
 def _rooms():

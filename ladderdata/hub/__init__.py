@@ -2,21 +2,21 @@
 
 The work lives in small modules; this is the public entry point:
 
-- `push(build_dir, PushOptions(...))` (hub_push): bounded, resumable commits; card validated first;
+- `push(build_dir, PushOptions(...))` (hub.push): bounded, resumable commits; card validated first;
   licensed pixel media withheld unless `allow_media`; head tagged `schema-v<SCHEMA_VERSION>`.
-- `pull(repo_id, out)` (hub_pull): snapshot_download of a pushed build.
-- `materialize(build_dir, ["PATH" | "SOURCE=PATH"])` (hub_materialize): images/ rebuilt from raw scans,
+- `pull(repo_id, out)` (hub.pull): snapshot_download of a pushed build.
+- `materialize(build_dir, ["PATH" | "SOURCE=PATH"])` (hub.materialize): images/ rebuilt from raw scans,
   verified against meta/media.json.
 
 Tokens come from `--token`, `HF_TOKEN` or the `hf auth login` cache and are scrubbed from every message
-(hub_auth).
+(hub.auth).
 """
 
 from __future__ import annotations
 
-from ladderdata.hub_materialize import MaterializeResult, materialize, require_complete
-from ladderdata.hub_pull import PullResult, pull
-from ladderdata.hub_push import PushOptions, PushResult, push, schema_tag
+from ladderdata.hub.materialize import MaterializeResult, materialize, require_complete
+from ladderdata.hub.pull import PullResult, pull
+from ladderdata.hub.push import PushOptions, PushResult, push, schema_tag
 
 __all__ = [
     "MaterializeResult",

@@ -1,7 +1,7 @@
 """`ladderdata push`: upload a build to a Hugging Face dataset repo in bounded, resumable commits.
 
-Steps: list the publishable files (hub_files), withhold licensed pixel media unless allowed (hub_media),
-validate the card (hub_card), then - unless `dry_run` - create the repo/branch if needed, ask the Hub
+Steps: list the publishable files (hub.files), withhold licensed pixel media unless allowed (hub.media),
+validate the card (hub.card), then - unless `dry_run` - create the repo/branch if needed, ask the Hub
 which files it already holds with identical content (tree listing: LFS sha256 or git blob id), and commit
 only the rest in batches bounded by file count and bytes. Large files stream from disk (LFS/Xet), so
 memory stays bounded by one batch's small files. The card (README.md) goes in the last commit, together
@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ladderdata.errors import HubError
-from ladderdata.hub_auth import TOKEN_FIX, TokenGuard, resolve_token
-from ladderdata.hub_card import CardCheck, validate_card
-from ladderdata.hub_files import BuildFile, FileDigest, Skipped, digest_file, list_build_files
-from ladderdata.hub_ids import check_repo_id, check_revision
-from ladderdata.hub_media import MediaDecision, load_media_index, withhold_licensed_media
+from ladderdata.hub.auth import TOKEN_FIX, TokenGuard, resolve_token
+from ladderdata.hub.card import CardCheck, validate_card
+from ladderdata.hub.files import BuildFile, FileDigest, Skipped, digest_file, list_build_files
+from ladderdata.hub.ids import check_repo_id, check_revision
+from ladderdata.hub.media import MediaDecision, load_media_index, withhold_licensed_media
 from ladderdata.records import SCHEMA_VERSION
 from ladderdata.verify import verify_build
 from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout

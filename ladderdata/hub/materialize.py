@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ladderdata.errors import HubError
-from ladderdata.hub_files import sha256_file
-from ladderdata.hub_media import MediaEntry, load_media_index
-from ladderdata.hub_push import Report
+from ladderdata.hub.files import sha256_file
+from ladderdata.hub.media import MediaEntry, load_media_index
+from ladderdata.hub.push import Report
 from ladderdata.io import atomic_path
 from ladderdata.writers.layout import BuildLayout
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ladderdata.errors import HubError
-from ladderdata.hub_files import BuildFile
+from ladderdata.hub.files import BuildFile
 from ladderdata.writers.layout import BuildLayout
 
 _REQUIRED_IMAGE_KEYS = ("scan_id", "source", "raw", "sha256", "bytes")

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ladderdata.errors import HubError
-from ladderdata.hub_auth import TokenGuard, resolve_token
-from ladderdata.hub_ids import check_repo_id, check_revision
-from ladderdata.hub_media import load_media_index
-from ladderdata.hub_push import REPO_TYPE, Report
+from ladderdata.hub.auth import TokenGuard, resolve_token
+from ladderdata.hub.ids import check_repo_id, check_revision
+from ladderdata.hub.media import load_media_index
+from ladderdata.hub.push import REPO_TYPE, Report
 from ladderdata.writers.layout import BuildLayout
 
 _HF_LOCAL_CACHE = Path(".cache") / "huggingface"

@@ -25,7 +25,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Point, Polygon
 
-from ladderdata.sources.synthetic_room import PlacedObject, Room
+from ladderdata.sample.room import PlacedObject, Room
 
 DEFAULT_STEP = 0.05
 """Vertex spacing (m) of the tessellation."""

@@ -21,7 +21,7 @@ from shapely.geometry import Point, Polygon
 from shapely.geometry.polygon import orient
 
 from ladderdata.errors import LadderDataError
-from ladderdata.sources.synthetic_furniture import CATALOGUE, Furniture
+from ladderdata.sample.furniture import CATALOGUE, Furniture
 
 CAMERA_INSET = 1.1
 """Distance (m) from the walls of the loop the camera walks along."""

@@ -24,6 +24,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -84,6 +86,7 @@ class RayExecutor(Executor):
         self.task_retries = task_retries
         self._owns_runtime = False
         self._temp_dir: str | None = None
+        self._reaper: subprocess.Popen[bytes] | None = None
         self._remote: Any = None
 
     # ------------------------------------------------------------------ runtime
@@ -109,16 +112,22 @@ class RayExecutor(Executor):
             # A fresh, short-named session folder: Ray's sockets live inside it (path length limit) and
             # it is removed at close, so repeated builds do not pile up sessions under /tmp/ray.
             self._temp_dir = tempfile.mkdtemp(prefix="ldray-", dir=self.temp_root or _session_parent())
+            # started before Ray so it sees every process Ray starts (see executors/reaper.py)
+            self._reaper = _start_reaper(self._temp_dir)
             # a data build has no business reporting usage to a server (set it to 1 to opt in)
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-            ray.init(
-                num_cpus=self.workers,
-                num_gpus=0,
-                include_dashboard=False,
-                object_store_memory=self.object_store_bytes,
-                _temp_dir=self._temp_dir,
-                **common,
-            )
+            try:
+                ray.init(
+                    num_cpus=self.workers,
+                    num_gpus=0,
+                    include_dashboard=False,
+                    object_store_memory=self.object_store_bytes,
+                    _temp_dir=self._temp_dir,
+                    **common,
+                )
+            except BaseException:
+                self.close()  # the watchdog ends what a half-started runtime left and removes its folder
+                raise
         self._owns_runtime = True
         return ray
 
@@ -166,6 +175,9 @@ class RayExecutor(Executor):
             self._remote = None
             ray.shutdown()
             self._owns_runtime = False
+        if self._reaper is not None:
+            _stop_reaper(self._reaper)
+            self._reaper = None
         if self._temp_dir is not None:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
@@ -195,6 +207,28 @@ def _get(ray: Any, ref: Any, task: Any, retries: int) -> Any:
             f"{what}: the Ray worker running it died ({type(err).__name__}, {retries} retries); scans "
             "finished before it are saved: rerun with --resume (exclude the scan if it fails again)"
         ) from None
+
+
+def _start_reaper(session_dir: str) -> subprocess.Popen[bytes]:
+    """The watchdog that ends this runtime if the driver dies (its stdin pipe closes with the driver)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "ladderdata.executors.reaper", str(os.getpid()), session_dir],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a terminal's Ctrl-C goes to the driver, which closes the runtime
+    )
+
+
+def _stop_reaper(reaper: subprocess.Popen[bytes]) -> None:
+    """Close the watchdog's pipe (it ends whatever Ray left running) and wait for it."""
+    if reaper.stdin is not None:
+        reaper.stdin.close()
+    try:
+        reaper.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the watchdog hung
+        reaper.kill()
+        reaper.wait()
 
 
 def _session_parent() -> str:

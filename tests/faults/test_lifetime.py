@@ -124,9 +124,26 @@ def test_sigkilled_parent_leaves_no_ray_process(build_args: list, tmp_path: Path
         time.sleep(0.2)
     assert proc.poll() is None, proc.communicate()
     tree = parent.children(recursive=True)
+    sessions = {_session_dir(p) for p in tree} - {None}
+    assert len(sessions) == 1, [_cmd(p) for p in tree]
     proc.kill()
     proc.communicate(timeout=30)
     _assert_all_gone(tree, within=15.0)
+    # the watchdog (executors/reaper.py) also removes the private runtime's session folder
+    session = Path(sessions.pop())
+    deadline = time.monotonic() + 15.0
+    while session.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not session.exists(), f"{session} left behind"
+
+
+def _session_dir(p: psutil.Process) -> str | None:
+    """The private runtime's `ldray-*` folder named on a Ray daemon's command line."""
+    for arg in _cmd(p):
+        if "/ldray-" in arg:
+            head, _, tail = arg.partition("/ldray-")
+            return head.split("=")[-1] + "/ldray-" + tail.split("/")[0]
+    return None
 
 
 def _cmd(p: psutil.Process) -> list[str]:

@@ -8,6 +8,9 @@ then picks rows per (family, question type). Pass 2 streams each family's candid
 `LetterBalancer`, assigns sequential `question_id`s (a localization row takes its linked single-image
 row's id, and is written in id order) and hands rows to the writers, which hold at most one shard.
 
+Last the metadata: media, meta/stats.json (`pipeline.stats.BuildStats`, from the done markers and the
+stages' counts), meta/manifest.json, meta/info.json, the card and the checksums.
+
 Nothing here depends on how many workers produced the spools, so the output bytes do not either.
 """
 

@@ -78,8 +78,6 @@ class FinalizeResult:
     stats: dict[str, Any]
     run: dict[str, int]
     """Facts about this run (cached scene records reused, images copied), not part of meta/."""
-    counts: dict[Family, dict[str, int]]
-    shards: dict[Family, list[ShardInfo]]
     max_buffered_rows: int
     shortfalls: list[dict[str, Any]]
 
@@ -472,8 +470,6 @@ class Finalizer:
         return FinalizeResult(
             run=run,
             stats=stats_json,
-            counts=written.counts,
-            shards=written.shards,
             max_buffered_rows=written.max_buffered,
             shortfalls=stats_json["shortfalls"],
         )

@@ -30,14 +30,6 @@ def interval_seconds() -> float:
         return DEFAULT_INTERVAL
 
 
-def stderr_is_terminal() -> bool:
-    """True when stderr is an interactive terminal (rich bars work there)."""
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def format_seconds(seconds: float) -> str:
     """`41 s`, `3 min 05 s`, `1 h 02 min`."""
     seconds = max(0.0, seconds)

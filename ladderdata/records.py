@@ -129,12 +129,6 @@ class Box3D(_Record):
         """Longest side in metres (the object-size answer before conversion to cm)."""
         return float(max(self.size))
 
-    def corners(self) -> np.ndarray:
-        """The 8 corners, shape (8, 3)."""
-        from ladderdata.geometry.boxes import box_corners
-
-        return box_corners(np.asarray(self.center), np.asarray(self.size), self.yaw)
-
 
 class ObjectRecord(_Record):
     """One annotated instance (a ScanNet segGroup).
@@ -269,19 +263,17 @@ class SceneRecord(_Record):
                 return obj
         raise KeyError(instance_id)
 
-    def label_counts(self) -> dict[str, int]:
-        """Number of instances per mapped label."""
-        counts: dict[str, int] = {}
-        for obj in self.objects:
-            counts[obj.label] = counts.get(obj.label, 0) + 1
-        return counts
-
 
 class GroundingAnswer(_Record):
     """One published grounding answer entry."""
 
     bbox_2d: list[int] = Field(min_length=4, max_length=4)
     label: str
+
+
+def image_relpath(scan_id: str, frame_index: int) -> str:
+    """Published relative image path of a frame, e.g. `scene0055_00/1070.jpg` (QASample.image)."""
+    return f"{scan_id}/{int(frame_index)}.jpg"
 
 
 class QASample(_Record):

@@ -213,11 +213,6 @@ class BlindResult:
         """The checked gain: the larger of the answer prior's and the wording's."""
         return max(self.answer_skew, self.text_skew)
 
-    @property
-    def skew_source(self) -> str:
-        """Which checked baseline gives `skew`."""
-        return "answer prior" if self.answer_skew >= self.text_skew else "text beyond categories"
-
 
 def _mcq_scores(
     rows: list[dict[str, Any]], splits, seed: int, trees: int, category: list[str] | None

@@ -15,11 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ladderdata.records import MCQ_TYPES, NUMERIC_TYPES, Family, QuestionType
+from ladderdata.records import Family, QuestionType
 
 OPTION_RE = re.compile(r"^\s*([A-Za-z])\s*[.)]\s*(.*?)\s*$", re.S)
-MCQ_TYPE_NAMES = frozenset(qt.value for qt in MCQ_TYPES)
-NUMERIC_TYPE_NAMES = frozenset(qt.value for qt in NUMERIC_TYPES)
 FAMILY_ORDER = [f.value for f in Family]
 TYPE_ORDER = [qt.value for qt in QuestionType]
 

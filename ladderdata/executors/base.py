@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,10 +44,6 @@ class Executor(ABC):
     def terminate(self) -> None:
         """Stop at once, abandoning running tasks (an error or interrupt left the `with` block)."""
         self.close()
-
-    def describe(self) -> dict[str, Any]:
-        """What ran the build, for meta/manifest.json (no host names or addresses)."""
-        return {"executor": self.name, "workers": self.workers}
 
     def __enter__(self) -> Executor:
         return self

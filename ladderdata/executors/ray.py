@@ -182,9 +182,6 @@ class RayExecutor(Executor):
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
 
-    def describe(self) -> dict[str, Any]:
-        return {"executor": self.name, "workers": self.workers, "cluster": self.address is not None}
-
 
 def _apply(fn: Callable[[T], R], task: T) -> R:
     """The Ray task: any picklable callable (builtins too) applied to one task."""

@@ -41,8 +41,8 @@ from ladderdata.records import (
     QASample,
     QuestionType,
     SceneRecord,
+    image_relpath,
 )
-from ladderdata.writers.layout import image_relpath
 
 GENERATOR_VERSION = "1.3"
 """Bumped whenever a rule or template change alters generated samples (1.2: direction draws per answer

@@ -1,6 +1,6 @@
 """Cold-start rows: trace facts + the final spatial row -> `{question_id, prompt, solution, image, data_type}`.
 
-The prompt is the GRPO think/answer prompt (`ladderdata.train.prompts.think_prompt`) of the row's
+The prompt is the GRPO think/answer prompt (`ladderdata.prompts.think_prompt`) of the row's
 question and options, so the cold start teaches exactly the format stage 3 rewards. The solution is
 `<think>TRACE</think><answer>ANSWER</answer>`; TRACE is one phrasing of `templates/coldstart/<kind>.j2`
 (phrasings separated by blank lines, rendered in the same jinja sandbox as the question templates),
@@ -21,8 +21,8 @@ from typing import Any
 from ladderdata.generators.base import stable_int
 from ladderdata.generators.letters import LETTERS, parse_options
 from ladderdata.generators.rendering import TemplateRenderer
+from ladderdata.prompts import think_prompt
 from ladderdata.records import QASample
-from ladderdata.train.prompts import think_prompt
 
 COLDSTART_DIR = "coldstart"
 """Folder of the trace templates inside the templates folder."""

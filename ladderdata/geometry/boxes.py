@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from ladderdata.errors import GeometryError
+from ladderdata.records import Box3D
 
 # Unit-cube corner signs: bottom face (z-) counter-clockwise seen from above starting at (-x, -y),
 # then the top face (z+) in the same order, so corner i and i + 4 are vertically aligned.
@@ -77,13 +78,11 @@ def yaw_box(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return center, np.array([sx, sy, zmax - zmin]), yaw
 
 
-def box3d_from_points(points: np.ndarray, *, oriented: bool = False):
+def box3d_from_points(points: np.ndarray, *, oriented: bool = False) -> Box3D:
     """A `records.Box3D` of the points: the AABB (default, used for answers) or the yaw-only box.
 
     For the oriented box, `min`/`max` are the axis-aligned bounds of its corners (records.Box3D).
     """
-    from ladderdata.records import Box3D
-
     if oriented:
         center, size, yaw = yaw_box(points)
         corners = box_corners(center, size, yaw)

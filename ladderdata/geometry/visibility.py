@@ -102,28 +102,6 @@ def depth_behind(points_cam_z: np.ndarray, depth_uv: np.ndarray, depth_m: np.nda
     return behind
 
 
-def depth_occluded(
-    points_cam_z: np.ndarray,
-    depth_uv: np.ndarray,
-    depth_m: np.ndarray,
-    tolerance: float = OCCLUSION_TOLERANCE,
-) -> np.ndarray:
-    """True where a point is more than `tolerance` behind the depth map (nearest depth pixel).
-
-    `depth_uv` are continuous depth-image coordinates (NaN allowed), `depth_m` the depth map in metres
-    (0 = no reading). Unknown depth (0, NaN coordinates, outside the depth image) is never occluded.
-    """
-    h, w = depth_m.shape
-    ok = in_image(depth_uv, w, h)
-    occluded = np.zeros(len(points_cam_z), dtype=bool)
-    if not np.any(ok):
-        return occluded
-    px = pixel_index(depth_uv[ok])
-    measured = depth_m[px[:, 1], px[:, 0]]
-    occluded[ok] = (measured > 0) & (points_cam_z[ok] > measured + tolerance)
-    return occluded
-
-
 def frustum_may_contain(
     mins: np.ndarray, maxs: np.ndarray, pose: np.ndarray, k_color: np.ndarray, color_size: tuple[int, int]
 ) -> np.ndarray:

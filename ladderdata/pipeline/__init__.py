@@ -1,8 +1,8 @@
 """The build pipeline: plan scans, per-scan work on an executor, one deterministic finalize.
 
 `run_build(config, BuildOptions(out=...))` is what `ladderdata build` calls; see `run.py` for the
-flow, `scan_work.py` for the per-scan function, `state.py` for resume and `finalize.py` for the
-validators and writers.
+flow, `plan.py` for the planned scans, `scan_work.py` for the per-scan function, `state.py` for resume
+and the done markers, `finalize.py` for the validators and writers and `stats.py` for meta/stats.json.
 """
 
 from __future__ import annotations

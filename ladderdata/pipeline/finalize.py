@@ -8,6 +8,9 @@ then picks rows per (family, question type). Pass 2 streams each family's candid
 `LetterBalancer`, assigns sequential `question_id`s (a localization row takes its linked single-image
 row's id, and is written in id order) and hands rows to the writers, which hold at most one shard.
 
+Last the metadata: media, meta/stats.json (`pipeline.stats.BuildStats`, from the done markers and the
+stages' counts), meta/manifest.json, meta/info.json, the card and the checksums.
+
 Nothing here depends on how many workers produced the spools, so the output bytes do not either.
 """
 
@@ -16,8 +19,8 @@ from __future__ import annotations
 import json
 import subprocess
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -28,12 +31,14 @@ from ladderdata.generators.base import GENERATOR_VERSION
 from ladderdata.generators.letters import LetterBalancer, reletter
 from ladderdata.io import write_json_atomic, write_text_atomic
 from ladderdata.pipeline.coldstart import ColdstartBuilder, remove_outputs
+from ladderdata.pipeline.plan import ScanPlan
 from ladderdata.pipeline.progress import NullReporter, Reporter
-from ladderdata.pipeline.state import read_marker
+from ladderdata.pipeline.state import ScanMarker, read_marker
+from ladderdata.pipeline.stats import BuildStats, ScanTotals
 from ladderdata.records import Family, QASample
-from ladderdata.validators import AnswerValidator, DecontamValidator, DedupValidator, SchemaValidator
+from ladderdata.validators import row_validators
 from ladderdata.validators.balance import BalancePlan, BalanceTally, BalanceValidator, Candidate
-from ladderdata.validators.base import RowValidator, StageCounts
+from ladderdata.validators.base import RowValidator
 from ladderdata.validators.decontam import verify_clean
 from ladderdata.validators.meaning_balance import meaning_counts_json
 from ladderdata.writers.card import render_card
@@ -50,18 +55,20 @@ SPOOL_ORDER = (Family.single_image, Family.multi_view, Family.video, Family.loca
 
 
 @dataclass
-class ScanPlan:
-    """The scans of a build after exclusion and `--limit-scans`, sorted by scan id."""
+class Written:
+    """What pass 2 wrote: rows per family and type, shards, and the tallies meta/ reports."""
 
-    scans: list[tuple[str, str]]
-    """(scan id, source name), sorted by scan id."""
-    excluded: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """Excluded scan -> (source name, exclusion list)."""
-    listed: dict[str, int] = field(default_factory=dict)
-    """Scans each source listed (before exclusion and limit)."""
-    limited_out: int = 0
-    unlisted: dict[str, str] = field(default_factory=dict)
-    """Folders a source could not list as scans (unsafe names) -> reason."""
+    counts: dict[Family, dict[str, int]]
+    shards: dict[Family, list[ShardInfo]]
+    jsonl_rows: dict[str, int]
+    used_images: dict[str, set[str]]
+    """Scan -> published image paths the written rows use."""
+    max_buffered: int
+    question_ids: dict[str, int | None]
+    letters: dict[str, dict[str, int]]
+    meanings: dict[str, Any]
+    coldstart: dict[str, Any] | None = None
+    """The cold-start stats entry (None when the manifest asks for no cold-start rows)."""
 
 
 @dataclass
@@ -71,8 +78,6 @@ class FinalizeResult:
     stats: dict[str, Any]
     run: dict[str, int]
     """Facts about this run (cached scene records reused, images copied), not part of meta/."""
-    counts: dict[Family, dict[str, int]]
-    shards: dict[Family, list[ShardInfo]]
     max_buffered_rows: int
     shortfalls: list[dict[str, Any]]
 
@@ -144,10 +149,9 @@ class Finalizer:
             if coldstart is not None:
                 coldstart.select(candidates, plan, self.written)
             written = self._pass2(dropped, plan, offsets, coldstart)
-            written["coldstart"] = None
             if coldstart is not None:
-                written["coldstart"] = coldstart.close()
-                written["max_buffered"] = max(written["max_buffered"], coldstart.max_buffered_rows)
+                written.coldstart = coldstart.close()
+                written.max_buffered = max(written.max_buffered, coldstart.max_buffered_rows)
         except BaseException as exc:
             if coldstart is not None:
                 coldstart.abort(exc)
@@ -166,7 +170,7 @@ class Finalizer:
         return ColdstartBuilder(cfg.coldstart, self.layout, cfg.seed, templates, dropped, cfg.output)
 
     # ------------------------------------------------------------------ scans
-    def _markers(self) -> dict[str, dict[str, Any]]:
+    def _markers(self) -> dict[str, ScanMarker]:
         markers = {}
         for scan_id, _source in self.plan.scans:
             marker = read_marker(self.layout, scan_id)
@@ -177,28 +181,22 @@ class Finalizer:
             markers[scan_id] = marker
         return markers
 
-    def _log_scan_drops(self, dropped: DroppedLog, markers: dict[str, dict[str, Any]]) -> None:
+    def _log_scan_drops(self, dropped: DroppedLog, markers: dict[str, ScanMarker]) -> None:
         for scan_id, (source, list_name) in sorted(self.plan.excluded.items()):
             dropped.write("decontam", f"excluded:{list_name}", {"scan_id": scan_id, "source": source})
         for scan_id, marker in markers.items():
-            if marker.get("status") == "skipped":
+            if not marker.ok:
                 dropped.write(
                     "sources",
                     "source_error",
-                    {"scan_id": scan_id, "source": marker["source"], "error": marker["error"]},
+                    {"scan_id": scan_id, "source": marker.source, "error": marker.error},
                 )
 
     # ------------------------------------------------------------------ pass 1
     def _pass1(
-        self, dropped: DroppedLog, markers: dict[str, dict[str, Any]]
+        self, dropped: DroppedLog, markers: dict[str, ScanMarker]
     ) -> tuple[list[RowValidator], dict[Family, list[Candidate]], dict[Family, list[int]]]:
-        schema = SchemaValidator()
-        validators: list[RowValidator] = [
-            schema,
-            AnswerValidator(),
-            DecontamValidator(self.exclusions),
-            DedupValidator(),
-        ]
+        validators = row_validators(self.exclusions)
         candidates: dict[Family, list[Candidate]] = {f: [] for f in self.generated}
         offsets: dict[Family, list[int]] = {f: [] for f in self.generated}
         files: dict[Family, BinaryIO] = {}
@@ -209,7 +207,7 @@ class Finalizer:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 files[f] = open(path, "wb")  # noqa: SIM115 - closed in finally
             for scan_id, marker in markers.items():
-                if marker.get("status") == "ok":
+                if marker.ok:
                     for lineno, line in enumerate(_iter_spool(self.layout.scan_spool(scan_id)), 1):
                         self._validate_line(
                             scan_id, lineno, line, validators, dropped, candidates, offsets, files
@@ -232,7 +230,7 @@ class Finalizer:
         offsets: dict[Family, list[int]],
         files: dict[Family, BinaryIO],
     ) -> None:
-        schema = validators[0]
+        schema = validators[0]  # ROW_STAGES starts with the schema check: it counts unparsable rows too
         try:
             sample = QASample.model_validate_json(line)
         except ValueError as err:
@@ -261,7 +259,7 @@ class Finalizer:
         plan: BalancePlan,
         offsets: dict[Family, list[int]],
         coldstart: ColdstartBuilder | None = None,
-    ) -> dict[str, Any]:
+    ) -> Written:
         cfg = self.config
         layout = self.layout
         letters = LetterBalancer()
@@ -363,19 +361,19 @@ class Finalizer:
                 path.unlink()
         tally.verify(cfg.balance, where=str(layout.root))
         verify_clean(scene_ids, self.exclusions)
-        return {
-            "counts": {f: dict(sorted(c.items())) for f, c in counts.items()},
-            "shards": shards,
-            "jsonl_rows": jsonl_rows,
-            "used_images": used_images,
-            "max_buffered": max_buffered,
-            "question_ids": {"first": 0 if next_id else None, "last": next_id - 1 if next_id else None},
-            "letters": {
+        return Written(
+            counts={f: dict(sorted(c.items())) for f, c in counts.items()},
+            shards=shards,
+            jsonl_rows=jsonl_rows,
+            used_images=used_images,
+            max_buffered=max_buffered,
+            question_ids={"first": 0 if next_id else None, "last": next_id - 1 if next_id else None},
+            letters={
                 f"{qt.value}|{k}": dict(sorted(c.items()))
                 for (qt, k), c in sorted(tally.letters.items(), key=lambda kv: (kv[0][0].value, kv[0][1]))
             },
-            "meanings": meaning_counts_json(tally.meanings),
-        }
+            meanings=meaning_counts_json(tally.meanings),
+        )
 
     # ------------------------------------------------------------------ metadata
     def _media_entries(self, used: dict[str, set[str]]) -> dict[str, MediaEntry]:
@@ -388,16 +386,16 @@ class Finalizer:
 
     def _write_meta(
         self,
-        markers: dict[str, dict[str, Any]],
+        markers: dict[str, ScanMarker],
         validators: list[RowValidator],
         plan: BalancePlan,
-        written: dict[str, Any],
+        written: Written,
         dropped_rows: dict[str, int],
     ) -> FinalizeResult:
         cfg = self.config
         layout = self.layout
         policy = cfg.media_policy()
-        entries = self._media_entries(written["used_images"])
+        entries = self._media_entries(written.used_images)
         source_roots = {s.name: s.root for s in cfg.sources}
         self.reporter.start("media", len(entries) if policy == "copy" else 0)
         media = write_media(
@@ -409,115 +407,27 @@ class Finalizer:
         layout.preview_shard.unlink(missing_ok=True)
         preview_rows = write_preview(layout, cfg.output.preview_rows) if redistributable else 0
 
-        counts: dict[Family, dict[str, int]] = written["counts"]
-        shards: dict[Family, list[ShardInfo]] = written["shards"]
-        stages: dict[str, StageCounts] = {v.stage: v.counts for v in validators}
-        stages["balance"] = plan.counts
-        decontam = stages["decontam"].to_dict()
-        excluded = Counter(list_name for _src, list_name in self.plan.excluded.values())
-        decontam["scans_dropped"] = dict(sorted(excluded.items()))
-        stage_dicts = {name: st.to_dict() for name, st in stages.items()}
-        stage_dicts["decontam"] = decontam
-
-        emitted: dict[str, Counter[str]] = defaultdict(Counter)
-        refused: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
-        scene_stats: Counter[str] = Counter()
-        skipped = 0
-        reused = 0
-        for marker in markers.values():
-            if marker.get("status") != "ok":
-                skipped += 1
-                continue
-            reused += bool(marker.get("scene_reused"))
-            for fam, per_type in marker.get("emitted", {}).items():
-                emitted[fam].update(per_type)
-            for fam, per_type in marker.get("refused", {}).items():
-                for qt, reasons in per_type.items():
-                    refused[fam][qt].update(reasons)
-            scene_stats.update(marker.get("scene_stats", {}))
-
-        faults = fault_counts(scene_stats, markers)
-        rows_per_family = {f.value: sum(s.rows for s in shards.get(f, [])) for f in self.written}
-        stats: dict[str, Any] = {
-            "scans": {
-                "listed": dict(sorted(self.plan.listed.items())),
-                "excluded": dict(sorted(excluded.items())),
-                "limited_out": self.plan.limited_out,
-                "unlisted": len(self.plan.unlisted),
-                "planned": len(self.plan.scans),
-                "generated": len(markers) - skipped,
-                "skipped": skipped,
-            },
-            "generation": {
-                "emitted": {f: dict(sorted(c.items())) for f, c in sorted(emitted.items())},
-                "refused": {
-                    f: {qt: dict(sorted(r.items())) for qt, r in sorted(per.items())}
-                    for f, per in sorted(refused.items())
-                },
-                "scene_stats": dict(sorted(scene_stats.items())),
-            },
-            "faults": faults,
-            "stages": stage_dicts,
-            "dropped_files": dict(sorted(dropped_rows.items())),
-            "quotas": {
-                f.value: {qt.value: n for qt, n in cfg.families.get(f).quotas.items()} for f in self.written
-            },
-            "kept": {f.value: counts.get(f, {}) for f in self.written},
-            "shortfalls": [s.to_dict() for s in plan.shortfalls],
-            "rows": {
-                "grounding": rows_per_family.get(Family.localization.value, 0),
-                "spatial": sum(rows_per_family.get(f.value, 0) for f in SPATIAL_FAMILIES),
-                **rows_per_family,
-            },
-            "letters": written["letters"],
-            "meanings": written["meanings"],
-            "meaning_notes": [n.to_dict() for n in plan.meaning_notes],
-            "media": {k: media[k] for k in ("policy", "images", "bytes")},
-            "writer": {
-                "rows_per_shard": cfg.output.rows_per_shard,
-                "max_buffered_rows": written["max_buffered"],
-            },
-        }
-        if written["coldstart"] is not None:
-            stats["coldstart"] = written["coldstart"]
-        write_json_atomic(layout.stats_json, stats)
-
-        sources_meta: dict[str, Any] = {}
-        for s in cfg.sources:
-            sources_meta[s.name] = {
-                "kind": s.kind,
-                "root": str(s.root),
-                "licensed": s.licensed,
-                "licence": s.licence.name,
-                "scans": {
-                    scan: markers[scan].get("checksum")
-                    for scan, src in self.plan.scans
-                    if src == s.name and markers[scan].get("status") == "ok"
-                },
-            }
-        write_json_atomic(
-            layout.manifest_json,
-            _portable_paths(
-                {
-                    "name": cfg.name,
-                    "manifest": str(cfg.manifest_path) if cfg.manifest_path else None,
-                    "config": cfg.model_dump(mode="json", exclude={"manifest_path"}),
-                    "overrides": self.overrides,
-                    "build_key": self.build_key,
-                    "code_version": {
-                        "ladderdata": __version__,
-                        "generators": GENERATOR_VERSION,
-                        "git_commit": _git_commit(),
-                    },
-                    "families": {
-                        "generated": [f.value for f in self.generated],
-                        "written": [f.value for f in self.written],
-                    },
-                    "sources": sources_meta,
-                    "excluded_scans": {k: v[1] for k, v in sorted(self.plan.excluded.items())},
-                }
-            ),
+        scans = ScanTotals.merge(markers.values())
+        stats = BuildStats(
+            plan=self.plan,
+            scans=scans,
+            stages={v.stage: v.counts for v in validators} | {plan.counts.stage: plan.counts},
+            balance=plan,
+            families=cfg.families,
+            written=self.written,
+            kept=written.counts,
+            shards=written.shards,
+            dropped_files=dropped_rows,
+            letters=written.letters,
+            meanings=written.meanings,
+            media=media,
+            rows_per_shard=cfg.output.rows_per_shard,
+            max_buffered_rows=written.max_buffered,
+            coldstart=written.coldstart,
         )
+        stats_json = stats.to_json()
+        write_json_atomic(layout.stats_json, stats_json)
+        write_json_atomic(layout.manifest_json, self._manifest(markers))
         write_json_atomic(
             layout.info_json,
             build_info(
@@ -526,33 +436,32 @@ class Finalizer:
                 seed=cfg.seed,
                 media_policy=policy,
                 families=self.written,
-                shards=shards,
-                counts=counts,
-                jsonl_rows=written["jsonl_rows"],
-                question_ids=written["question_ids"],
-                coldstart=written["coldstart"],
+                shards=written.shards,
+                counts=written.counts,
+                jsonl_rows=written.jsonl_rows,
+                question_ids=written.question_ids,
+                coldstart=written.coldstart,
             ),
         )
-        scans_per_source = Counter(src for _scan, src in self.plan.scans)
         card = render_card(
             config=cfg,
             layout=layout,
             families=self.written,
-            counts=counts,
-            stages=stage_dicts,
-            scans_per_source=scans_per_source,
+            counts=written.counts,
+            stages=stats_json["stages"],
+            scans_per_source=Counter(src for _scan, src in self.plan.scans),
             exclusions={name: len(ids) for name, ids in self.exclusions.items()},
             media_policy=policy,
             images=len(entries),
-            faults=faults,
-            meanings=written["meanings"],
+            faults=stats_json["faults"],
+            meanings=written.meanings,
             meaning_notes=[n.describe() for n in plan.meaning_notes],
         )
         write_text_atomic(layout.card, card)
         write_checksums(layout)  # last: `ladderdata verify` checks the files against it
         # facts about this run rather than the dataset stay out of meta/ (which is byte-stable)
         run = {
-            "scene_cache_reused": reused,
+            "scene_cache_reused": scans.reused,
             "images_copied": media["copied"],
             "images_reused": media["reused"],
             "preview_rows": preview_rows,
@@ -560,41 +469,47 @@ class Finalizer:
         write_json_atomic(layout.last_run, run)
         return FinalizeResult(
             run=run,
-            stats=stats,
-            counts=counts,
-            shards=shards,
-            max_buffered_rows=written["max_buffered"],
-            shortfalls=stats["shortfalls"],
+            stats=stats_json,
+            max_buffered_rows=written.max_buffered,
+            shortfalls=stats_json["shortfalls"],
         )
 
-
-FAULT_UNITS = {"scans": "scans_skipped_", "frames": "frames_skipped_", "objects": "objects_skipped_"}
-
-
-def fault_counts(
-    scene_stats: Mapping[str, int], markers: Mapping[str, Mapping[str, Any]]
-) -> dict[str, dict[str, int]]:
-    """What the inputs' faults cost, per unit and reason: frames and objects from the scene stats
-    (`frames_skipped_bad_depth` -> frames / bad_depth), scans from the skipped scans' done markers
-    (reason: the problem their one-line error names, without the file)."""
-    out: dict[str, dict[str, int]] = {}
-    for unit, prefix in FAULT_UNITS.items():
-        reasons = {k.removeprefix(prefix): n for k, n in scene_stats.items() if k.startswith(prefix) and n}
-        if reasons:
-            out[unit] = dict(sorted(reasons.items()))
-    scans: Counter[str] = Counter()
-    for marker in markers.values():
-        if marker.get("status") == "skipped":
-            scans[_scan_reason(str(marker.get("error", "")))] += 1
-    if scans:
-        out["scans"] = dict(sorted(scans.items()))
-    return out
-
-
-def _scan_reason(error: str) -> str:
-    """`<path>: <problem>; <fix>` -> `<problem>` without counts in parentheses (groups alike errors)."""
-    problem = error.split(": ", 1)[-1].split(";", 1)[0]
-    return problem.split(" (", 1)[0].split(": ", 1)[0].strip() or "source error"
+    def _manifest(self, markers: dict[str, ScanMarker]) -> dict[str, Any]:
+        """meta/manifest.json: the recipe, the code version and each source's scans with checksums."""
+        cfg = self.config
+        sources_meta: dict[str, Any] = {}
+        for s in cfg.sources:
+            sources_meta[s.name] = {
+                "kind": s.kind,
+                "root": str(s.root),
+                "licensed": s.licensed,
+                "licence": s.licence.name,
+                "scans": {
+                    scan: markers[scan].checksum
+                    for scan, src in self.plan.scans
+                    if src == s.name and markers[scan].ok
+                },
+            }
+        return _portable_paths(
+            {
+                "name": cfg.name,
+                "manifest": str(cfg.manifest_path) if cfg.manifest_path else None,
+                "config": cfg.model_dump(mode="json", exclude={"manifest_path"}),
+                "overrides": self.overrides,
+                "build_key": self.build_key,
+                "code_version": {
+                    "ladderdata": __version__,
+                    "generators": GENERATOR_VERSION,
+                    "git_commit": _git_commit(),
+                },
+                "families": {
+                    "generated": [f.value for f in self.generated],
+                    "written": [f.value for f in self.written],
+                },
+                "sources": sources_meta,
+                "excluded_scans": {k: v[1] for k, v in sorted(self.plan.excluded.items())},
+            }
+        )
 
 
 def _portable_paths(obj: Any, base: Path | None = None) -> Any:

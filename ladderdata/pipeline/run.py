@@ -20,8 +20,9 @@ from ladderdata.errors import ConfigError
 from ladderdata.executors import EXECUTORS, Executor
 from ladderdata.generators.base import GENERATOR_VERSION
 from ladderdata.pipeline import keys
-from ladderdata.pipeline.finalize import Finalizer, FinalizeResult, ScanPlan
+from ladderdata.pipeline.finalize import Finalizer, FinalizeResult
 from ladderdata.pipeline.lock import output_lock
+from ladderdata.pipeline.plan import ScanPlan
 from ladderdata.pipeline.progress import NullReporter, Reporter
 from ladderdata.pipeline.scan_work import ScanTask, make_adapter, process_scan
 from ladderdata.pipeline.state import is_done, prepare_output, record_outcome

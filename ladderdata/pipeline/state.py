@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from ladderdata.errors import OutputError
 from ladderdata.io import write_json_atomic, write_text_atomic
@@ -98,41 +100,46 @@ def sweep_temp_files(root: Path) -> int:
     return n
 
 
-def read_marker(layout: BuildLayout, scan_id: str) -> dict[str, Any] | None:
-    """A scan's done marker, or None when absent or unreadable."""
-    try:
-        return json.loads(layout.scan_done_marker(scan_id).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+class ScanMarker(BaseModel):
+    """A scan's done marker (`_state/done/<scan>.done`), written last for the scan.
 
+    A skipped scan carries its one-line `error` only; a finished one its sample count, raw-data
+    checksum, scene key and the generators' counts, which `pipeline.stats` merges into meta/stats.json.
+    """
 
-def is_done(layout: BuildLayout, task: ScanTask) -> bool:
-    """True when the scan finished under the same generation key (and its spool is present)."""
-    marker = read_marker(layout, task.scan_id)
-    if marker is None or marker.get("generation_key") != task.generation_key:
-        return False
-    return marker.get("status") == "skipped" or layout.scan_spool(task.scan_id).is_file()
+    scan_id: str
+    source: str
+    generation_key: str
+    status: Literal["ok", "skipped"]
+    error: str | None = None
+    samples: int = 0
+    checksum: str | None = None
+    scene_key: str | None = None
+    scene_reused: bool = False
+    emitted: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """Family -> question type -> samples the generators emitted."""
+    refused: dict[str, dict[str, dict[str, int]]] = Field(default_factory=dict)
+    """Family -> question type -> reason -> candidates the generators refused."""
+    scene_stats: dict[str, int] = Field(default_factory=dict)
+    """The scene record's stats (frames and objects kept and skipped, per reason)."""
 
+    @property
+    def ok(self) -> bool:
+        """True when the scan produced samples (False: skipped for `error`)."""
+        return self.status == "ok"
 
-def record_outcome(layout: BuildLayout, outcome: ScanOutcome) -> dict[str, Any]:
-    """Write one scan's result; the done marker goes last. Returns the marker."""
-    scan = outcome.scan_id
-    if outcome.scene_json is not None and outcome.scene_key is not None:
-        write_text_atomic(layout.scene_record(scan), outcome.scene_json)
-        write_text_atomic(layout.scene_key(scan), outcome.scene_key + "\n")
-    marker: dict[str, Any] = {
-        "scan_id": scan,
-        "source": outcome.source,
-        "generation_key": outcome.generation_key,
-    }
-    if outcome.error is not None:
-        marker.update(status="skipped", error=outcome.error)
-    else:
-        write_json_atomic(layout.scan_media(scan), outcome.media)
-        if outcome.coldstart_jsonl:
-            write_text_atomic(layout.scan_coldstart(scan), outcome.coldstart_jsonl)
-        write_text_atomic(layout.scan_spool(scan), outcome.samples_jsonl)
-        marker.update(
+    @classmethod
+    def of(cls, outcome: ScanOutcome) -> ScanMarker:
+        """The marker of one scan's result."""
+        head = {
+            "scan_id": outcome.scan_id,
+            "source": outcome.source,
+            "generation_key": outcome.generation_key,
+        }
+        if outcome.error is not None:
+            return cls(**head, status="skipped", error=outcome.error)
+        return cls(
+            **head,
             status="ok",
             samples=outcome.sample_count,
             checksum=outcome.checksum,
@@ -142,5 +149,41 @@ def record_outcome(layout: BuildLayout, outcome: ScanOutcome) -> dict[str, Any]:
             refused=outcome.refused,
             scene_stats=outcome.scene_stats,
         )
-    write_json_atomic(layout.scan_done_marker(scan), marker)
+
+    def to_json(self) -> dict[str, Any]:
+        """The file's content: a skipped scan's marker holds no counts, a finished one's no error."""
+        if self.ok:
+            return self.model_dump(exclude={"error"})
+        return self.model_dump(include={"scan_id", "source", "generation_key", "status", "error"})
+
+
+def read_marker(layout: BuildLayout, scan_id: str) -> ScanMarker | None:
+    """A scan's done marker, or None when absent or unreadable."""
+    try:
+        return ScanMarker.model_validate_json(layout.scan_done_marker(scan_id).read_bytes())
+    except (OSError, ValueError):  # pydantic.ValidationError is a ValueError
+        return None
+
+
+def is_done(layout: BuildLayout, task: ScanTask) -> bool:
+    """True when the scan finished under the same generation key (and its spool is present)."""
+    marker = read_marker(layout, task.scan_id)
+    if marker is None or marker.generation_key != task.generation_key:
+        return False
+    return not marker.ok or layout.scan_spool(task.scan_id).is_file()
+
+
+def record_outcome(layout: BuildLayout, outcome: ScanOutcome) -> ScanMarker:
+    """Write one scan's result; the done marker goes last. Returns the marker."""
+    scan = outcome.scan_id
+    if outcome.scene_json is not None and outcome.scene_key is not None:
+        write_text_atomic(layout.scene_record(scan), outcome.scene_json)
+        write_text_atomic(layout.scene_key(scan), outcome.scene_key + "\n")
+    if outcome.error is None:
+        write_json_atomic(layout.scan_media(scan), outcome.media)
+        if outcome.coldstart_jsonl:
+            write_text_atomic(layout.scan_coldstart(scan), outcome.coldstart_jsonl)
+        write_text_atomic(layout.scan_spool(scan), outcome.samples_jsonl)
+    marker = ScanMarker.of(outcome)
+    write_json_atomic(layout.scan_done_marker(scan), marker.to_json())
     return marker

@@ -43,7 +43,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ladderdata.errors import ConfigError, SourceError
-from ladderdata.geometry.boxes import box3d_from_points, degenerate_axes
+from ladderdata.geometry.boxes import box3d_from_points, box_corners, degenerate_axes
 from ladderdata.geometry.distances import pairwise_point_set_distances
 from ladderdata.geometry.room import (
     DEFAULT_ALPHA,
@@ -464,7 +464,9 @@ class ScanNetSource(Source):
             if self._is_structure(inst) or obj.obox is None:
                 continue
             if obj.obox.min[2] <= floor_z + FLOOR_CONTACT_M:
-                pts = rectangle_points(obj.obox.corners()[:4, :2], DEFAULT_SPACING)
+                pts = rectangle_points(
+                    box_corners(obj.obox.center, obj.obox.size, obj.obox.yaw)[:4, :2], DEFAULT_SPACING
+                )
                 inside = shapely.contains_xy(bounds, pts[:, 0], pts[:, 1])
                 parts.append(pts[inside])
                 standing += 1

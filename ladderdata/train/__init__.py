@@ -1,10 +1,10 @@
 """Training on built shards: the SpatialLadder stages with TRL, transformers and accelerate.
 
-Extra `ladderdata[train]`; `build` imports only `prompts` (plain strings: the cold-start rows carry the
-GRPO prompt), and torch/transformers/TRL are imported inside functions. Modules:
+Extra `ladderdata[train]`; torch/transformers/TRL are imported inside functions. The prompt wording
+lives below, in `ladderdata.prompts` (plain strings: the cold-start rows carry the GRPO prompt). Modules:
 - `build_rows`: read a build's Parquet shards (or upstream JSONL) and resolve media;
 - `split`: the scan-disjoint held-out split;
-- `prompts`, `boxes`, `data`: rows -> conversational examples per stage (stage-1 boxes on the model grid);
+- `boxes`, `data`: rows -> conversational examples per stage (stage-1 boxes on the model grid);
 - `collate`: SFT batches with images and frame-list videos, loss on the whole sequence or the answer;
 - `rewards`: format / letter / mean-relative-accuracy / IoU scores, used by GRPO and `eval`;
 - `recipe`: training recipes (manifests/train/*.yaml);

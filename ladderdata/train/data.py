@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ladderdata import prompts
 from ladderdata.errors import TrainError
-from ladderdata.train import prompts
 from ladderdata.train.boxes import rescale_box, resized_size
 from ladderdata.train.build_rows import BuildInput
 from ladderdata.train.recipe import PixelBudget

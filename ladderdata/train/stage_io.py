@@ -8,7 +8,6 @@ stage's starting point), `train_summary.json` (rows, steps, losses, rewards, tim
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,10 +39,6 @@ class StageResult:
     @property
     def final_loss(self) -> float | None:
         return self.losses[-1] if self.losses else None
-
-    def all_finite(self) -> bool:
-        """True when every logged loss is a finite number."""
-        return all(math.isfinite(v) for v in self.losses)
 
     def write(self, out_dir: Path) -> Path:
         path = Path(out_dir) / SUMMARY_FILE

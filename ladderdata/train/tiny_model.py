@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ladderdata.train import prompts
+from ladderdata import prompts
 
 SPECIAL_TOKENS = (
     "<|endoftext|>",

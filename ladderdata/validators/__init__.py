@@ -1,11 +1,14 @@
 """Validators: answer re-check, schema, decontamination, duplicate removal, balance to quota.
 
 `VALIDATORS` maps each stage name to its class, in the order a build runs them. The row stages stream
-(`RowValidator.check(sample) -> reason | None`); `balance` works on the surviving candidates' keys.
-Every stage counts kept and dropped rows per reason (`StageCounts`).
+(`RowValidator.check(sample) -> reason | None`; `row_validators` makes the finalizer's set); `balance`
+works on the surviving candidates' keys. Every stage counts kept and dropped rows per reason
+(`StageCounts`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from ladderdata.validators.balance import BalanceValidator
 from ladderdata.validators.base import RowValidator, StageCounts
@@ -26,6 +29,12 @@ VALIDATORS: dict[str, type] = {
 ROW_STAGES = ("schema", "answers", "decontam", "dedup")
 """The streaming stages, in order."""
 
+
+def row_validators(exclusions: Mapping[str, frozenset[str]]) -> list[RowValidator]:
+    """A fresh validator for each streaming stage, in `ROW_STAGES` order (`RowValidator.for_build`)."""
+    return [VALIDATORS[stage].for_build(exclusions) for stage in ROW_STAGES]
+
+
 __all__ = [
     "VALIDATORS",
     "ROW_STAGES",
@@ -36,4 +45,5 @@ __all__ = [
     "RowValidator",
     "SchemaValidator",
     "StageCounts",
+    "row_validators",
 ]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from ladderdata.records import QASample
 
@@ -56,6 +57,11 @@ class RowValidator(ABC):
 
     def __init__(self) -> None:
         self.counts = StageCounts(self.stage)
+
+    @classmethod
+    def for_build(cls, exclusions: Mapping[str, frozenset[str]]) -> Self:
+        """The validator a build runs; `exclusions` (list name -> scene ids) is what decontamination needs."""
+        return cls()
 
     @abstractmethod
     def check(self, sample: QASample) -> str | None:

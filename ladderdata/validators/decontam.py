@@ -63,6 +63,10 @@ class DecontamValidator(RowValidator):
         super().__init__()
         self.exclusions = dict(exclusions)
 
+    @classmethod
+    def for_build(cls, exclusions: Mapping[str, frozenset[str]]) -> DecontamValidator:
+        return cls(exclusions)
+
     def check(self, sample: QASample) -> str | None:
         names = _lists_naming(sample.scene_id, self.exclusions)
         return f"excluded:{names[0]}" if names else None

@@ -18,7 +18,8 @@
   meta/checksums.json                    sha256 of every shard and JSONL file (`ladderdata verify`)
   .ladderdata.lock (+ .owner)            held while a build writes here (dotfiles: never published)
 ```
-Nothing outside this module builds these paths by hand.
+Nothing outside this module builds these paths by hand (an image's path below `images/` is the
+sample's own `image` entry, `records.image_relpath`).
 """
 
 from __future__ import annotations
@@ -43,11 +44,6 @@ LOCK_NAME = ".ladderdata.lock"
 def _folder(family: Family | str) -> str:
     """The `data/` subfolder of a family, or of another config's shards (e.g. PREVIEW_DIR)."""
     return family.value if isinstance(family, Family) else str(family)
-
-
-def image_relpath(scan_id: str, frame_index: int) -> str:
-    """Published relative image path, e.g. `scene0055_00/1070.jpg`."""
-    return f"{scan_id}/{int(frame_index)}.jpg"
 
 
 @dataclass(frozen=True)

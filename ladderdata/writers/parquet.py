@@ -162,7 +162,6 @@ class ParquetShardWriter:
         self.max_buffered_rows = 0
         """High-water mark of rows held in memory (never above rows_per_shard)."""
         self.shards: list[ShardInfo] = []
-        self.rows_written = 0
         self._closed = False
 
     def write(self, sample: QASample) -> None:
@@ -190,7 +189,6 @@ class ParquetShardWriter:
             )
         rel = path.relative_to(self.layout.root).as_posix()
         self.shards.append(ShardInfo(rel, table.num_rows, path.stat().st_size, _sha256(path)))
-        self.rows_written += table.num_rows
         self._buffer = []
 
     def close(self) -> list[ShardInfo]:

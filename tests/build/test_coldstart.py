@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ladderdata.train.prompts import think_prompt
+from ladderdata.prompts import think_prompt
 from ladderdata.validators.traces import (
     ANSWER_MISMATCH,
     HIDDEN_DATA,

@@ -54,7 +54,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised tiny Qwen2.5-VL (model + tokenizer + processor) saved to disk."""
     from ladderdata.train.tiny_model import save_tiny_model
 
-    key = source_key("ladderdata/train/tiny_model.py", "ladderdata/train/prompts.py")
+    key = source_key("ladderdata/train/tiny_model.py", "ladderdata/prompts.py")
     return shared_dir(tmp_path_factory, f"tiny-qwen2.5-vl-{key}", lambda out: save_tiny_model(out, seed=0))
 
 

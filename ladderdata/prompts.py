@@ -5,6 +5,9 @@ scripts (ZJU-REAL/SpatialLadder, `VLM-R1/src/open-r1-multimodal/src/open_r1/`). 
 differences, both documented in the README "Training" section:
 - stage 2 puts a newline between the question and "Options:" (upstream concatenates them);
 - the stage-1 target is JSON encoded once (upstream's JSONL path encodes the indented JSON twice).
+
+Both the trainer (`train.data`) and the cold-start rows of a build (`generators.coldstart_text`) use this
+wording, so it sits in the lowest layer and imports nothing.
 """
 
 from __future__ import annotations

@@ -27,7 +27,6 @@ bench/results.json (git-ignored) and a table on stdout.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -42,6 +41,7 @@ from bench.measure import run_measured
 from bench.report import check_targets, linear_fit, machine, table, write_results
 from bench.scans import ensure_scans
 from ladderdata.config import DEFAULT_MANIFEST, BuildConfig, load_manifest
+from ladderdata.io import sha256_file
 from ladderdata.lifetime import exit_with_parent
 from ladderdata.sample.generate import DEFAULT_FRAMES
 from ladderdata.writers.layout import UNPUBLISHED_DIRS, BuildLayout
@@ -165,7 +165,7 @@ def tree_digest(out: Path) -> dict[str, str]:
     for path in sorted(out.rglob("*")):
         rel = path.relative_to(out)
         if path.is_file() and rel.parts[0] not in UNPUBLISHED_DIRS:
-            digests[rel.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+            digests[rel.as_posix()] = sha256_file(path)
     return digests
 
 

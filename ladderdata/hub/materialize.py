@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ladderdata.errors import HubError
-from ladderdata.hub.files import sha256_file
 from ladderdata.hub.media import MediaEntry, load_media_index
 from ladderdata.hub.push import Report
-from ladderdata.io import atomic_path
+from ladderdata.io import atomic_path, sha256_file
 from ladderdata.writers.layout import BuildLayout
 
 _CHUNK = 1 << 20

@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from ladderdata.records import MCQ_TYPES, NUMERIC_TYPES, Family, QuestionType
+from ladderdata.records import FAMILY_ORDER, MCQ_TYPES, NUMERIC_TYPES, QuestionType
 
 OPTION_RE = re.compile(r"^\s*([A-Za-z])\s*[.)]\s*(.*?)\s*$", re.S)
 MCQ_TYPE_NAMES = frozenset(qt.value for qt in MCQ_TYPES)
 NUMERIC_TYPE_NAMES = frozenset(qt.value for qt in NUMERIC_TYPES)
-FAMILY_ORDER = [f.value for f in Family]
+FAMILY_NAMES = [f.value for f in FAMILY_ORDER]
+"""Family names in the one family order (`records.FAMILY_ORDER`)."""
 TYPE_ORDER = [qt.value for qt in QuestionType]
 
 
@@ -89,7 +90,7 @@ def quotas_from_manifest(manifest: dict[str, Any] | None) -> dict[tuple[str, str
     `<family>: {..., quotas: {question_type: n}}` (question types as slugs or published strings).
     """
     out: dict[tuple[str, str], int] = {}
-    families = set(FAMILY_ORDER)
+    families = set(FAMILY_NAMES)
     manifest = config_root(manifest)
 
     def visit(node: Any, family: str | None) -> None:
@@ -138,7 +139,7 @@ def count_table(rows: list[dict[str, Any]], quotas: dict[tuple[str, str], int]) 
         if (family, qt) not in seen_ft:  # a quota the build did not fill at all
             # grounding rows are single-image rows; every other family is its own data type
             keys.append((family, qt, "single_image" if family == "localization" else family))
-    fam_rank = {f: i for i, f in enumerate(canonical_order({k[0] for k in keys}, FAMILY_ORDER))}
+    fam_rank = {f: i for i, f in enumerate(canonical_order({k[0] for k in keys}, FAMILY_NAMES))}
     type_rank = {t: i for i, t in enumerate(canonical_order({k[1] for k in keys}, TYPE_ORDER))}
     keys.sort(key=lambda k: (fam_rank[k[0]], type_rank[k[1]], k[2]))
     out = []
@@ -329,7 +330,7 @@ def numeric_table(rows: list[dict[str, Any]]) -> list[NumericRow]:
     for r in rows:
         if r["question_type"] != "localization" and not is_mcq_row(r):
             by_type[(r["family"], r["question_type"])].append(r)
-    fam_rank = {f: i for i, f in enumerate(canonical_order({k[0] for k in by_type}, FAMILY_ORDER))}
+    fam_rank = {f: i for i, f in enumerate(canonical_order({k[0] for k in by_type}, FAMILY_NAMES))}
     type_rank = {t: i for i, t in enumerate(canonical_order({k[1] for k in by_type}, TYPE_ORDER))}
     out = []
     for family, qt in sorted(by_type, key=lambda k: (fam_rank[k[0]], type_rank[k[1]])):
@@ -391,7 +392,7 @@ def scan_table(rows: list[dict[str, Any]], top_k: int = 5) -> list[ScanRow]:
     by_family: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         by_family[r["family"]].append(r)
-    groups = [(f, by_family[f]) for f in canonical_order(by_family, FAMILY_ORDER)]
+    groups = [(f, by_family[f]) for f in canonical_order(by_family, FAMILY_NAMES)]
     if len(groups) > 1:
         groups.append(("all", rows))
     out = []

@@ -45,9 +45,6 @@ from ladderdata.writers.media import MediaEntry, write_media
 from ladderdata.writers.parquet import ParquetShardWriter, ShardInfo
 from ladderdata.writers.preview import write_preview
 
-SPOOL_ORDER = (Family.single_image, Family.multi_view, Family.video, Family.localization)
-"""Order of pass 2: spatial ids first, then grounding rows that reuse them."""
-
 
 @dataclass
 class ScanPlan:
@@ -115,7 +112,7 @@ class Finalizer:
         self.config = config
         self.layout = layout
         self.plan = plan
-        self.generated = [f for f in SPOOL_ORDER if f in generated]
+        self.generated = [f for f in FAMILY_ORDER if f in generated]
         self.written = [f for f in FAMILY_ORDER if f in written]
         self.allow_short = allow_short
         self.reporter = reporter or NullReporter()

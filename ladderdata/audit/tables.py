@@ -6,8 +6,6 @@ serialise to JSON (`dataclasses.asdict`); rendering lives in `terminal.py`, `plo
 
 from __future__ import annotations
 
-import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from ladderdata.answer_format import answer_letter, parse_number, parse_options
 from ladderdata.records import FAMILY_ORDER, MCQ_TYPES, NUMERIC_TYPES, QuestionType
 
-OPTION_RE = re.compile(r"^\s*([A-Za-z])\s*[.)]\s*(.*?)\s*$", re.S)
 MCQ_TYPE_NAMES = frozenset(qt.value for qt in MCQ_TYPES)
 NUMERIC_TYPE_NAMES = frozenset(qt.value for qt in NUMERIC_TYPES)
 FAMILY_NAMES = [f.value for f in FAMILY_ORDER]
@@ -34,32 +32,6 @@ def canonical_order(values: Iterable[str], order: list[str]) -> list[str]:
 def is_mcq_row(row: dict[str, Any]) -> bool:
     """A spatial row is multiple-choice when it has options (numeric-as-MCQ variants included)."""
     return bool(row.get("options"))
-
-
-def parse_options(options: list[str] | None) -> dict[str, str]:
-    """`["A. left", "B. right"]` -> `{"A": "left", "B": "right"}` (letters upper-cased)."""
-    out: dict[str, str] = {}
-    for i, opt in enumerate(options or []):
-        m = OPTION_RE.match(opt)
-        if m:
-            out[m.group(1).upper()] = m.group(2)
-        else:  # an unlettered option still takes its position's letter
-            out[chr(ord("A") + i)] = opt.strip()
-    return out
-
-
-def answer_letter(answer: str) -> str:
-    """MCQ answer letter as the reward compares it: stripped, trailing period removed, upper-cased."""
-    return answer.strip().rstrip(".").strip().upper()
-
-
-def parse_number(answer: str) -> float | None:
-    """Numeric answer as a float, or None when it is not a finite number."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
 
 
 # --------------------------------------------------------------------------- quotas

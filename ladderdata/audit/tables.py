@@ -6,6 +6,7 @@ serialise to JSON (`dataclasses.asdict`); rendering lives in `terminal.py`, `plo
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -182,20 +183,22 @@ def letter_table(rows: list[dict[str, Any]]) -> list[LetterRow]:
     out = []
     for qt, group in _mcq_rows_by_type(rows).items():
         counts: Counter[str] = Counter()
-        expected: Counter[str] = Counter()
+        parts: defaultdict[str, list[float]] = defaultdict(list)
         invalid = 0
         for r in group:
             letters = parse_options(r["options"])
             for letter in letters:
-                expected[letter] += 1.0 / len(letters)
+                parts[letter].append(1.0 / len(letters))
             a = answer_letter(r["answer"])
             if a in letters:
                 counts[a] += 1
             else:
                 invalid += 1
         n = len(group)
+        # fsum: the exactly rounded sum, so the shares do not depend on the order rows were read in
+        expected = {letter: math.fsum(p) for letter, p in parts.items()}
         shares = [
-            LetterShare(letter, counts[letter], counts[letter] / n, expected[letter] / n)
+            LetterShare(letter, counts[letter], counts[letter] / n, expected.get(letter, 0.0) / n)
             for letter in sorted(set(expected) | set(counts))
         ]
         dev = max((abs(s.share - s.expected) for s in shares), default=0.0)

@@ -83,7 +83,7 @@ def prompt_options(prompt: str) -> list[str]:
         return []
     texts = []
     for line in lines[lines.index("Options:") + 1 :]:
-        option = read_option(line)
+        option = read_option(line.rstrip())  # the prompt's last option line ends with a space
         if option is None or not option.canonical or option.letter != LETTERS[len(texts)]:
             break
         texts.append(option.text)

@@ -17,11 +17,13 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from ladderdata.geometry.transforms import pose_problem
 from ladderdata.sources import scannet_files as files
 from ladderdata.sources.ply import read_mesh
+from ladderdata.writers.media import MediaEntry
 
 
 def decode_scan(root: Path, scan_id: str, stride: int, images: list[str]) -> dict[str, int]:
@@ -56,12 +58,11 @@ def decode_scan(root: Path, scan_id: str, stride: int, images: list[str]) -> dic
     return {"frames": frames, "color_bytes": color_bytes}
 
 
-def images_by_scan(media_files: list[Path]) -> dict[str, list[str]]:
+def images_by_scan(entries: Iterable[MediaEntry]) -> dict[str, list[str]]:
     """Raw colour paths (relative to the source root) per scan, from a build's per-scan media entries."""
     out: dict[str, list[str]] = {}
-    for path in media_files:
-        for entry in json.loads(path.read_text(encoding="utf-8")).values():
-            out.setdefault(entry["scan_id"], []).append(entry["raw"])
+    for entry in entries:
+        out.setdefault(entry.scan_id, []).append(entry.raw)
     return {k: sorted(set(v)) for k, v in out.items()}
 
 

@@ -27,7 +27,6 @@ bench/results.json (git-ignored) and a table on stdout.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -42,9 +41,11 @@ from bench.measure import run_measured
 from bench.report import check_targets, linear_fit, machine, table, write_results
 from bench.scans import ensure_scans
 from ladderdata.config import DEFAULT_MANIFEST, BuildConfig, load_manifest
+from ladderdata.io import sha256_file
 from ladderdata.lifetime import exit_with_parent
 from ladderdata.sample.generate import DEFAULT_FRAMES
-from ladderdata.writers.layout import UNPUBLISHED_DIRS, BuildLayout
+from ladderdata.writers.layout import UNPUBLISHED_DIRS
+from ladderdata.writers.reader import BuildReader
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -135,10 +136,10 @@ def floor(work: Path, root: Path, scan_ids: list[str], stride: int, build_out: P
     """The decode floor of the scans a build read (its per-scan media entries name the colour reads)."""
     from bench.floor import images_by_scan
 
-    layout = BuildLayout(build_out)
-    media = [layout.scan_media(s) for s in scan_ids if layout.scan_media(s).is_file()]
+    reader = BuildReader(build_out)
+    entries = [entry for s in scan_ids for entry in reader.scan_media(s).values()]
     images_file = work / "builds" / f"floor-images-{len(scan_ids)}.json"
-    images_file.write_text(json.dumps(images_by_scan(media)), encoding="utf-8")
+    images_file.write_text(json.dumps(images_by_scan(entries)), encoding="utf-8")
     cmd = [sys.executable, "-m", "bench.floor", "--root", str(root), "--stride", str(stride)]
     cmd += ["--images", str(images_file), *scan_ids]
     log(f"decode floor ({len(scan_ids)} scans) ...")
@@ -165,7 +166,7 @@ def tree_digest(out: Path) -> dict[str, str]:
     for path in sorted(out.rglob("*")):
         rel = path.relative_to(out)
         if path.is_file() and rel.parts[0] not in UNPUBLISHED_DIRS:
-            digests[rel.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+            digests[rel.as_posix()] = sha256_file(path)
     return digests
 
 

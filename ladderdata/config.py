@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ladderdata.errors import ConfigError, LadderDataError
 from ladderdata.generators.settings import FAMILY_QUESTION_TYPES, GenerationSettings
-from ladderdata.records import Family, QuestionType
+from ladderdata.records import FAMILY_ORDER, Family, QuestionType
 from ladderdata.sources.labels import LabelMap
 
 __all__ = ["FAMILY_QUESTION_TYPES", "BuildConfig", "load_manifest", "parse_manifest", "apply_overrides"]
@@ -38,15 +38,6 @@ DEFAULT_EXCLUSIONS = (
     MANIFESTS_DIR / "splits" / "vsibench_scannet_scenes.txt",
 )
 """Benchmark scans a training build must never use (ScanNet val covers VSI-Bench's and SPBench's)."""
-
-FAMILY_ORDER: tuple[Family, ...] = (
-    Family.single_image,
-    Family.multi_view,
-    Family.video,
-    Family.localization,
-)
-"""Final deterministic order: question ids run over single-image, multi-view, video; localization rows
-reuse their linked single-image row's id, so they come last."""
 
 MODALITIES = ("localization", "single_image", "multi_view", "video", "all")
 

@@ -1,10 +1,12 @@
-"""Atomic file writes: every output is written to a temporary name in the same folder, then renamed.
+"""File I/O at the bottom of every layer: atomic writes and the sha256 of a file.
 
-A killed process therefore leaves either the old file or the new one, never half of one.
+Every output is written to a temporary name in the same folder, then renamed, so a killed process
+leaves either the old file or the new one, never half of one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -22,6 +24,16 @@ def _read_umask() -> int:
 
 
 _UMASK = _read_umask()
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's content, read in 1 MiB chunks (constant memory)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 @contextmanager

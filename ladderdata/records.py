@@ -40,6 +40,17 @@ class Family(StrEnum):
     video = "video"
 
 
+FAMILY_ORDER: tuple[Family, ...] = (
+    Family.single_image,
+    Family.multi_view,
+    Family.video,
+    Family.localization,
+)
+"""The one order of families everywhere (generation, writing, card, info, audit tables): question ids
+run over single-image, multi-view, video; localization rows reuse their linked single-image row's id,
+so they come last."""
+
+
 class DataType(StrEnum):
     """Published `data_type` values."""
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ladderdata.errors import LadderDataError, OutputError
+from ladderdata.io import sha256_file
 from ladderdata.writers.checksums import recorded_files
 from ladderdata.writers.layout import BuildLayout
-from ladderdata.writers.media import file_sha256
 
 
 class IntegrityError(LadderDataError):
@@ -76,7 +76,7 @@ def _check(report: VerifyReport, path: Path, rel: str, record: object) -> None:
     if not path.is_file():
         report.problems.append(f"{path}: missing (meta/ records sha256 {record['sha256'][:12]}...)")
         return
-    sha, size = file_sha256(path)
+    sha, size = sha256_file(path), path.stat().st_size
     if sha != record["sha256"]:
         report.problems.append(
             f"{path}: sha256 {sha[:12]}... differs from the recorded {record['sha256'][:12]}... "

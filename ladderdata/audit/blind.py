@@ -40,14 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from ladderdata.audit.tables import (
-    TYPE_ORDER,
-    answer_letter,
-    canonical_order,
-    is_mcq_row,
-    parse_number,
-    parse_options,
-)
+from ladderdata.answer_format import answer_letter, parse_number, parse_options
+from ladderdata.audit.tables import TYPE_ORDER, canonical_order, is_mcq_row
 
 MRA_THRESHOLDS = np.round(np.arange(0.50, 0.951, 0.05), 2)
 MAX_FEATURES = 2000

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ladderdata.audit.load import LOCALIZATION, AuditInput
+from ladderdata.audit.load import AuditInput
 from ladderdata.audit.tables import TYPE_ORDER, answer_label, canonical_order, is_mcq_row
+from ladderdata.writers.reader import LOCALIZATION
 
 MAX_IMAGES_PER_ITEM = 8
 THUMB_WIDTH = 480

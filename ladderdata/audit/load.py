@@ -8,25 +8,21 @@ Two inputs are accepted:
   the pair is read when it lies beside it, and images are resolved relative to the JSONL's folder (or its
   `images/` subfolder).
 
-Rows are normalised to plain Python dicts with the published columns plus `family` and `scene_id`; the
-JSONL files carry no provenance, so there the family is the `data_type` (`localization` for grounding
-rows) and the scan is the first folder of the first image path (`scene0055_00/1070.jpg`).
+Both are read by the one build reader (`ladderdata.writers.reader`), which normalises the rows: the
+published columns plus `family` and `scene_id`; the JSONL files carry no provenance, so there the family
+is the `data_type` (`localization` for grounding rows) and the scan is the first folder of the first
+image path (`scene0055_00/1070.jpg`).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ladderdata.errors import LadderDataError
-from ladderdata.records import Family, QuestionType
-from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
-
-GROUNDING_COLUMNS = ("question_id", "question", "answer", "image", "data_type")
-SPATIAL_COLUMNS = ("question_id", "question", "options", "answer", "image", "question_type", "data_type")
-LOCALIZATION = QuestionType.localization.value
+from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL
+from ladderdata.writers.reader import BuildReader, is_grounding_jsonl, rows_of_jsonl
 
 
 class AuditInputError(LadderDataError):
@@ -67,151 +63,42 @@ class AuditInput:
         return None
 
 
-def scan_of_image(relpath: str) -> str:
-    """Scan id of a published image path: its first folder (`scene0055_00/1070.jpg` -> `scene0055_00`)."""
-    parts = Path(relpath).parts
-    return parts[0] if len(parts) > 1 else "?"
-
-
-def _normalise(row: dict[str, Any], *, grounding: bool, origin: str) -> dict[str, Any]:
-    missing = [c for c in (GROUNDING_COLUMNS if grounding else SPATIAL_COLUMNS) if c not in row]
-    if missing:
-        raise AuditInputError(
-            f"{origin}: row without column(s) {', '.join(missing)}; expected the published "
-            f"{'grounding' if grounding else 'spatial'} columns (DESIGN.md section 4)",
-            path=origin,
-        )
-    out = dict(row)
-    images = out.get("image") or []
-    if isinstance(images, str):  # tolerate a bare string where the schema says list[str]
-        images = [images]
-    out["image"] = [str(p) for p in images]
-    if grounding:
-        out["family"] = Family.localization.value
-        out["question_type"] = LOCALIZATION
-        out["answer"] = [dict(a) for a in (out.get("answer") or [])]
-    else:
-        out["answer"] = str(out["answer"]).strip()
-        out["options"] = [str(o) for o in out["options"]] if out.get("options") is not None else None
-        out.setdefault("family", out["data_type"])
-    if not out.get("family"):
-        out["family"] = Family.localization.value if grounding else out["data_type"]
-    if not out.get("scene_id"):
-        out["scene_id"] = scan_of_image(out["image"][0]) if out["image"] else "?"
-    return out
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise AuditInputError.at(path, f"unreadable JSON ({err})", "rebuild or restore the file") from err
-    if not isinstance(data, dict):
-        raise AuditInputError.at(path, "expected a JSON object", "rebuild or restore the file")
-    return data
-
-
-def _read_parquet_rows(path: Path) -> tuple[list[dict[str, Any]], bool]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(path)
-    except Exception as err:  # pyarrow raises several types for a damaged file
-        raise AuditInputError.at(path, f"unreadable Parquet shard ({err})", "rebuild the build") from err
-    # grounding shards are the ones whose answer is a list of {bbox_2d, label} structs
-    grounding = "answer" in table.column_names and pa.types.is_list(table.schema.field("answer").type)
-    return table.to_pylist(), grounding
-
-
 def load_build(root: Path) -> AuditInput:
     """Read a build directory written by `ladderdata build`."""
-    layout = BuildLayout(root)
+    reader = BuildReader(root, error=AuditInputError)
+    layout = reader.layout
     # the family folders only: data/preview/ repeats rows of them with embedded frames
-    shards = sorted(p for f in Family for p in layout.family_dir(f).glob("*.parquet"))
+    shards = sorted(reader.shards())
     if not shards:
         raise AuditInputError.at(
             layout.data_dir,
             "no Parquet shards (data/<family>/train-NNNNN.parquet)",
             "run `ladderdata build` first, or pass a spld_spatial_data.jsonl file",
         )
-    spatial: list[dict[str, Any]] = []
-    grounding: list[dict[str, Any]] = []
-    for shard in shards:
-        rows, is_grounding = _read_parquet_rows(shard)
-        target = grounding if is_grounding else spatial
-        target.extend(_normalise(r, grounding=is_grounding, origin=str(shard)) for r in rows)
-    media = _read_json(layout.media_json)
     return AuditInput(
         path=layout.root,
         kind="build",
-        spatial=spatial,
-        grounding=grounding,
-        manifest=_read_json(layout.manifest_json),
-        stats=_read_json(layout.stats_json),
-        media_policy=(media or {}).get("media_policy"),
+        spatial=list(reader.spatial_rows()),
+        grounding=list(reader.grounding_rows()),
+        manifest=reader.manifest(),
+        stats=reader.stats(),
+        media_policy=reader.media_policy(),
         media_roots=[layout.media_root],
         files=shards,
     )
 
 
-def _read_jsonl(path: Path, *, grounding: bool) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    try:
-        with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise AuditInputError(
-                        f"{path}:{lineno}: not a JSON object ({err.msg}); re-download or re-export the file",
-                        path=path,
-                    ) from err
-                rows.append(_normalise(row, grounding=grounding, origin=f"{path}:{lineno}"))
-    except OSError as err:
-        raise AuditInputError.at(path, f"cannot read ({err.strerror})", "check the path") from err
-    return rows
-
-
-def _is_grounding_jsonl(path: Path) -> bool:
-    """Grounding files hold answer lists of boxes and no question_type; decide from the first row."""
-    if path.name == GROUNDING_JSONL:
-        return True
-    if path.name == SPATIAL_JSONL:
-        return False
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    return False
-                return isinstance(row, dict) and isinstance(row.get("answer"), list)
-    return False
-
-
 def load_jsonl(path: Path) -> AuditInput:
     """Read a published JSONL file; its partner (spatial <-> grounding) is read when it lies beside it."""
     folder = path.parent
-    is_grounding = _is_grounding_jsonl(path)
+    is_grounding = is_grounding_jsonl(path)
     partner = folder / (SPATIAL_JSONL if is_grounding else GROUNDING_JSONL)
     files = [path]
-    spatial: list[dict[str, Any]] = []
-    grounding: list[dict[str, Any]] = []
-    if is_grounding:
-        grounding = _read_jsonl(path, grounding=True)
-    else:
-        spatial = _read_jsonl(path, grounding=False)
+    rows = {is_grounding: rows_of_jsonl(path, grounding=is_grounding, error=AuditInputError)}
     if partner.is_file() and partner != path:
         files.append(partner)
-        if is_grounding:
-            spatial = _read_jsonl(partner, grounding=False)
-        else:
-            grounding = _read_jsonl(partner, grounding=True)
+        rows[not is_grounding] = rows_of_jsonl(partner, grounding=not is_grounding, error=AuditInputError)
+    spatial, grounding = list(rows.get(False, [])), list(rows.get(True, []))
     if not spatial and not grounding:
         raise AuditInputError.at(path, "no rows", "pass a non-empty spld_*_data.jsonl file")
     return AuditInput(

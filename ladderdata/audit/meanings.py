@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ladderdata.audit.checks import Violation
-from ladderdata.audit.tables import FAMILY_ORDER, TYPE_ORDER, canonical_order
+from ladderdata.audit.tables import FAMILY_NAMES, TYPE_ORDER, canonical_order
 from ladderdata.generators.meanings import row_meaning
 
 
@@ -70,7 +70,7 @@ def _meaning_rows(
 
 def _sorted_keys(keys: Any) -> list[tuple[str, str, str]]:
     keys = list(keys)
-    fam = {f: i for i, f in enumerate(canonical_order({k[0] for k in keys}, FAMILY_ORDER))}
+    fam = {f: i for i, f in enumerate(canonical_order({k[0] for k in keys}, FAMILY_NAMES))}
     qts = {t: i for i, t in enumerate(canonical_order({k[1] for k in keys}, TYPE_ORDER))}
     return sorted(keys, key=lambda k: (fam[k[0]], qts[k[1]], k[2]))
 

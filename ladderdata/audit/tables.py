@@ -7,7 +7,6 @@ serialise to JSON (`dataclasses.asdict`); rendering lives in `terminal.py`, `plo
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from ladderdata.records import Family, QuestionType
+from ladderdata.answer_format import answer_letter, parse_number, parse_options
+from ladderdata.records import FAMILY_ORDER, QuestionType
 
-OPTION_RE = re.compile(r"^\s*([A-Za-z])\s*[.)]\s*(.*?)\s*$", re.S)
-FAMILY_ORDER = [f.value for f in Family]
+FAMILY_NAMES = [f.value for f in FAMILY_ORDER]
+"""Family names in the one family order (`records.FAMILY_ORDER`)."""
 TYPE_ORDER = [qt.value for qt in QuestionType]
 
 
@@ -31,32 +31,6 @@ def canonical_order(values: Iterable[str], order: list[str]) -> list[str]:
 def is_mcq_row(row: dict[str, Any]) -> bool:
     """A spatial row is multiple-choice when it has options (numeric-as-MCQ variants included)."""
     return bool(row.get("options"))
-
-
-def parse_options(options: list[str] | None) -> dict[str, str]:
-    """`["A. left", "B. right"]` -> `{"A": "left", "B": "right"}` (letters upper-cased)."""
-    out: dict[str, str] = {}
-    for i, opt in enumerate(options or []):
-        m = OPTION_RE.match(opt)
-        if m:
-            out[m.group(1).upper()] = m.group(2)
-        else:  # an unlettered option still takes its position's letter
-            out[chr(ord("A") + i)] = opt.strip()
-    return out
-
-
-def answer_letter(answer: str) -> str:
-    """MCQ answer letter as the reward compares it: stripped, trailing period removed, upper-cased."""
-    return answer.strip().rstrip(".").strip().upper()
-
-
-def parse_number(answer: str) -> float | None:
-    """Numeric answer as a float, or None when it is not a finite number."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
 
 
 # --------------------------------------------------------------------------- quotas
@@ -87,7 +61,7 @@ def quotas_from_manifest(manifest: dict[str, Any] | None) -> dict[tuple[str, str
     `<family>: {..., quotas: {question_type: n}}` (question types as slugs or published strings).
     """
     out: dict[tuple[str, str], int] = {}
-    families = set(FAMILY_ORDER)
+    families = set(FAMILY_NAMES)
     manifest = config_root(manifest)
 
     def visit(node: Any, family: str | None) -> None:
@@ -136,7 +110,7 @@ def count_table(rows: list[dict[str, Any]], quotas: dict[tuple[str, str], int]) 
         if (family, qt) not in seen_ft:  # a quota the build did not fill at all
             # grounding rows are single-image rows; every other family is its own data type
             keys.append((family, qt, "single_image" if family == "localization" else family))
-    fam_rank = {f: i for i, f in enumerate(canonical_order({k[0] for k in keys}, FAMILY_ORDER))}
+    fam_rank = {f: i for i, f in enumerate(canonical_order({k[0] for k in keys}, FAMILY_NAMES))}
     type_rank = {t: i for i, t in enumerate(canonical_order({k[1] for k in keys}, TYPE_ORDER))}
     keys.sort(key=lambda k: (fam_rank[k[0]], type_rank[k[1]], k[2]))
     out = []
@@ -207,20 +181,22 @@ def letter_table(rows: list[dict[str, Any]]) -> list[LetterRow]:
     out = []
     for qt, group in _mcq_rows_by_type(rows).items():
         counts: Counter[str] = Counter()
-        expected: Counter[str] = Counter()
+        parts: defaultdict[str, list[float]] = defaultdict(list)
         invalid = 0
         for r in group:
             letters = parse_options(r["options"])
             for letter in letters:
-                expected[letter] += 1.0 / len(letters)
+                parts[letter].append(1.0 / len(letters))
             a = answer_letter(r["answer"])
             if a in letters:
                 counts[a] += 1
             else:
                 invalid += 1
         n = len(group)
+        # fsum: the exactly rounded sum, so the shares do not depend on the order rows were read in
+        expected = {letter: math.fsum(p) for letter, p in parts.items()}
         shares = [
-            LetterShare(letter, counts[letter], counts[letter] / n, expected[letter] / n)
+            LetterShare(letter, counts[letter], counts[letter] / n, expected.get(letter, 0.0) / n)
             for letter in sorted(set(expected) | set(counts))
         ]
         dev = max((abs(s.share - s.expected) for s in shares), default=0.0)
@@ -327,7 +303,7 @@ def numeric_table(rows: list[dict[str, Any]]) -> list[NumericRow]:
     for r in rows:
         if r["question_type"] != "localization" and not is_mcq_row(r):
             by_type[(r["family"], r["question_type"])].append(r)
-    fam_rank = {f: i for i, f in enumerate(canonical_order({k[0] for k in by_type}, FAMILY_ORDER))}
+    fam_rank = {f: i for i, f in enumerate(canonical_order({k[0] for k in by_type}, FAMILY_NAMES))}
     type_rank = {t: i for i, t in enumerate(canonical_order({k[1] for k in by_type}, TYPE_ORDER))}
     out = []
     for family, qt in sorted(by_type, key=lambda k: (fam_rank[k[0]], type_rank[k[1]])):
@@ -389,7 +365,7 @@ def scan_table(rows: list[dict[str, Any]], top_k: int = 5) -> list[ScanRow]:
     by_family: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         by_family[r["family"]].append(r)
-    groups = [(f, by_family[f]) for f in canonical_order(by_family, FAMILY_ORDER)]
+    groups = [(f, by_family[f]) for f in canonical_order(by_family, FAMILY_NAMES)]
     if len(groups) > 1:
         groups.append(("all", rows))
     out = []

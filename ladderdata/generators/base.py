@@ -22,13 +22,8 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ladderdata.generators.letters import (
-    LETTERS,
-    LetterBalancer,
-    balance_key,
-    format_options,
-    place_with_balancer,
-)
+from ladderdata.answer_format import LETTERS, format_options
+from ladderdata.generators.letters import LetterBalancer, balance_key, place_with_balancer
 from ladderdata.generators.meanings import answer_meaning
 from ladderdata.generators.rendering import TemplateRenderer
 from ladderdata.generators.scene_index import SceneIndex

@@ -18,8 +18,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+from ladderdata.answer_format import LETTERS, parse_options
 from ladderdata.generators.base import stable_int
-from ladderdata.generators.letters import LETTERS, parse_options
 from ladderdata.generators.rendering import TemplateRenderer
 from ladderdata.prompts import think_prompt
 from ladderdata.records import QASample
@@ -109,7 +109,7 @@ def answer_variables(sample: QASample) -> dict[str, Any]:
     """The final answer as templates need it: `answer` (letter or number), `answer_text`, `options`."""
     answer = str(sample.answer)
     if sample.options:
-        texts = parse_options(sample.options)
+        texts = list(parse_options(sample.options, strict=True).values())
         return {"answer": answer, "answer_text": texts[LETTERS.index(answer)], "options": texts}
     return {"answer": answer, "answer_text": answer, "options": []}
 

@@ -14,31 +14,10 @@ generated question, and localization rows link to it.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
+from ladderdata.answer_format import LETTERS, format_options, parse_options
 from ladderdata.records import QASample
-
-LETTERS = "ABCDEFGH"
-_OPTION_RE = re.compile(r"^([A-H])\. (.+)$", re.DOTALL)
-
-
-def format_options(texts: list[str]) -> list[str]:
-    """['left', 'right'] -> ['A. left', 'B. right']."""
-    if len(texts) > len(LETTERS):
-        raise ValueError(f"at most {len(LETTERS)} options, got {len(texts)}")
-    return [f"{LETTERS[i]}. {t}" for i, t in enumerate(texts)]
-
-
-def parse_options(options: list[str]) -> list[str]:
-    """Inverse of `format_options`; ValueError when letters are not A, B, C... in order."""
-    texts = []
-    for i, opt in enumerate(options):
-        m = _OPTION_RE.match(opt)
-        if not m or m.group(1) != LETTERS[i]:
-            raise ValueError(f"option {i} {opt!r} is not '{LETTERS[i]}. text'")
-        texts.append(m.group(2))
-    return texts
 
 
 def balance_key(sample_or_type: QASample | str, subtype: str | None = None, n_options: int = 0) -> str:
@@ -111,7 +90,7 @@ def reletter(sample: QASample, balancer: LetterBalancer) -> QASample:
     """
     if not sample.question_type.is_mcq or sample.options is None:
         return sample
-    texts = parse_options(sample.options)
+    texts = list(parse_options(sample.options, strict=True).values())
     answer = str(sample.answer)
     if answer not in LETTERS[: len(texts)]:
         raise ValueError(f"sample {sample.sample_id}: answer {answer!r} is not an option letter")

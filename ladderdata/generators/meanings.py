@@ -14,15 +14,14 @@ are matched by family, question type and option set (`group_for_options`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ladderdata.answer_format import answer_letter, parse_options
 from ladderdata.generators import rules
 from ladderdata.records import Family, QASample, QuestionType
 
 QT = QuestionType
-_OPTION_RE = re.compile(r"^\s*([A-Za-z])\s*[.)]\s*(.*?)\s*$", re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,18 +82,6 @@ def group_for_options(
     return matches[0] if len(matches) == 1 else None
 
 
-def option_texts(options: Sequence[str] | None) -> dict[str, str]:
-    """`["A. left", "B. right"]` -> `{"A": "left", "B": "right"}` (an unlettered option keeps its place)."""
-    out: dict[str, str] = {}
-    for i, opt in enumerate(options or []):
-        m = _OPTION_RE.match(opt)
-        if m:
-            out[m.group(1).upper()] = m.group(2)
-        else:
-            out[chr(ord("A") + i)] = opt.strip()
-    return out
-
-
 def row_meaning(
     question_type: QuestionType | str,
     subtype: str | None,
@@ -105,11 +92,11 @@ def row_meaning(
     """(group, meaning) of a row whose options are a fixed set, else None (also for a bad answer)."""
     if not options or not isinstance(answer, str):
         return None
-    texts = option_texts(options)
+    texts = parse_options(options)
     group = group_for_options(question_type, subtype, family, list(texts.values()))
     if group is None:
         return None
-    meaning = texts.get(answer.strip().rstrip(".").strip().upper())
+    meaning = texts.get(answer_letter(answer))
     return None if meaning is None else (group, meaning)
 
 

@@ -131,12 +131,3 @@ def digest_file(path: Path) -> FileDigest:
     if read != size:  # the file changed while we read it
         raise OSError(f"{path}: size changed while hashing ({size} -> {read}); is a build still running?")
     return FileDigest(sha256.hexdigest(), git.hexdigest(), size)
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, streamed."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()

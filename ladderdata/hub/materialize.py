@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ladderdata.errors import HubError
-from ladderdata.hub.files import sha256_file
-from ladderdata.hub.media import MediaEntry, load_media_index
 from ladderdata.hub.push import Report
-from ladderdata.io import atomic_path
+from ladderdata.io import atomic_path, sha256_file
 from ladderdata.writers.layout import BuildLayout
+from ladderdata.writers.media import MediaEntry
+from ladderdata.writers.reader import BuildReader
 
 _CHUNK = 1 << 20
 
@@ -126,10 +126,10 @@ def _copy_verified(src: Path, dst: Path, sha256: str) -> None:
 
 
 def _materialize_one(
-    entry: MediaEntry, layout: BuildLayout, root: Path, media_json: Path
+    relpath: str, entry: MediaEntry, layout: BuildLayout, root: Path, media_json: Path
 ) -> tuple[str, Path | None, str | None]:
-    """('present'|'written'|'missing'|'mismatch', raw path, problem)."""
-    target = layout.image(str(_safe_relpath(entry.relpath, "image path", media_json)))
+    """('present'|'written'|'missing'|'mismatch', raw path, problem) of the image at `relpath`."""
+    target = layout.image(str(_safe_relpath(relpath, "image path", media_json)))
     if target.is_file() and target.stat().st_size == entry.bytes and sha256_file(target) == entry.sha256:
         return "present", None, None
     src = next((p for p in raw_candidates(root, entry.raw) if p.is_file()), None)
@@ -159,7 +159,7 @@ def materialize(
     layout = BuildLayout(Path(build_dir))
     if not layout.root.is_dir():
         raise HubError.at(layout.root, "no such build directory", "pass a build or pulled build folder")
-    index = load_media_index(layout, required=True)
+    index = BuildReader(layout.root, error=HubError).media_index(required=True)
     sources = {e.source for e in index.images.values()}
     roots = parse_raw_roots(raw, sources)
     unrooted = sorted(s for s in sources if s not in roots and None not in roots)
@@ -167,17 +167,18 @@ def materialize(
         raise HubError(
             f"no --raw root for source(s) {', '.join(unrooted)}; pass --raw PATH or --raw SOURCE=PATH"
         )
-    entries = list(index.images.values())
+    entries = list(index.images.items())
     result = MaterializeResult(total=len(entries))
     media_json = layout.media_json
 
-    def work(entry: MediaEntry):  # noqa: ANN202
+    def work(item: tuple[str, MediaEntry]):  # noqa: ANN202
+        relpath, entry = item
         root = roots.get(entry.source, roots.get(None))
-        return entry, root, _materialize_one(entry, layout, root, media_json)
+        return relpath, entry, root, _materialize_one(relpath, entry, layout, root, media_json)
 
     missing_by_scan: dict[tuple[str, str], list[tuple[MediaEntry, Path]]] = defaultdict(list)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for entry, root, (status, src, why) in pool.map(work, entries):
+        for relpath, entry, root, (status, src, why) in pool.map(work, entries):
             if status == "present":
                 result.present += 1
             elif status == "written":
@@ -185,7 +186,7 @@ def materialize(
             elif status == "missing":
                 missing_by_scan[(entry.source, entry.scan_id)].append((entry, root))
             else:
-                result.mismatches.append(Mismatch(entry.relpath, src, why))
+                result.mismatches.append(Mismatch(relpath, src, why))
     for (source, scan_id), items in sorted(missing_by_scan.items()):
         entry, root = items[0]
         expected = raw_candidates(root, entry.raw)[0]

@@ -2,7 +2,8 @@
 
 `meta/media.json` (docs/contracts.md): `{"media_policy": "copy"|"reference", "images": {relpath: {"scan_id",
 "frame_index", "source", "licensed", "raw", "sha256", "bytes"}}}`; `relpath` is relative to the build's
-media root (`images/`), `raw` to the source root.
+media root (`images/`), `raw` to the source root. It is read by the build reader
+(`BuildReader.media_index`, `ladderdata.writers.reader`).
 
 Licence rule for `push`: a pixel file (image or video) is *licensed* when media.json marks its entry
 licensed, when its source is marked `licensed: true` in `meta/manifest.json`, or when it is not listed
@@ -14,87 +15,13 @@ config's shard (`data/preview/`) embeds frames, so in a build with any licensed 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ladderdata.errors import HubError
 from ladderdata.hub.files import BuildFile
 from ladderdata.writers.layout import BuildLayout
-
-_REQUIRED_IMAGE_KEYS = ("scan_id", "source", "raw", "sha256", "bytes")
-
-
-@dataclass(frozen=True)
-class MediaEntry:
-    """One image record of meta/media.json."""
-
-    relpath: str
-    scan_id: str
-    frame_index: int | None
-    source: str
-    licensed: bool
-    raw: str
-    sha256: str
-    bytes: int
-
-
-@dataclass
-class MediaIndex:
-    """Parsed meta/media.json (empty when the build has none)."""
-
-    policy: str | None = None
-    images: dict[str, MediaEntry] = field(default_factory=dict)
-
-    @property
-    def any_licensed(self) -> bool:
-        return any(e.licensed for e in self.images.values())
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise HubError.at(
-            path, f"not valid JSON ({err.msg} at line {err.lineno})", "rebuild the build"
-        ) from None
-    except OSError as err:
-        raise HubError.at(path, f"cannot read ({err.strerror})", "check the build directory") from None
-
-
-def load_media_index(layout: BuildLayout, *, required: bool = False) -> MediaIndex:
-    """Read meta/media.json; an absent file gives an empty index unless `required`."""
-    path = layout.media_json
-    if not path.is_file():
-        if required:
-            raise HubError.at(
-                path,
-                "missing; materialize needs the per-image record a build writes",
-                "pass a build (or pulled build) directory made by `ladderdata build`",
-            )
-        return MediaIndex()
-    data = _read_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("images", {}), dict):
-        raise HubError.at(path, "expected an object with an `images` mapping", "rebuild the build")
-    index = MediaIndex(policy=data.get("media_policy"))
-    for relpath, rec in sorted(data.get("images", {}).items()):
-        missing = [k for k in _REQUIRED_IMAGE_KEYS if not isinstance(rec, dict) or k not in rec]
-        if missing:
-            raise HubError.at(
-                path, f"image {relpath!r} lacks {', '.join(missing)}", "rebuild with the current ladderdata"
-            )
-        index.images[relpath] = MediaEntry(
-            relpath=relpath,
-            scan_id=str(rec["scan_id"]),
-            frame_index=rec.get("frame_index"),
-            source=str(rec["source"]),
-            licensed=bool(rec.get("licensed", False)),
-            raw=str(rec["raw"]),
-            sha256=str(rec["sha256"]).lower(),
-            bytes=int(rec["bytes"]),
-        )
-    return index
+from ladderdata.writers.reader import BuildReader, MediaIndex
 
 
 def licensed_sources(layout: BuildLayout) -> set[str]:
@@ -102,11 +29,8 @@ def licensed_sources(layout: BuildLayout) -> set[str]:
 
     Accepts `sources` as a list of objects (named by `name`, `id` or `kind`) or a mapping name -> object.
     """
-    path = layout.manifest_json
-    if not path.is_file():
-        return set()
-    manifest = _read_json(path)
-    sources = manifest.get("sources") if isinstance(manifest, dict) else None
+    manifest = BuildReader(layout.root, error=HubError).manifest() or {}
+    sources = manifest.get("sources")
     items: list[tuple[str | None, Any]] = []
     if isinstance(sources, dict):
         items = list(sources.items())

@@ -14,9 +14,9 @@ from pathlib import Path
 from ladderdata.errors import HubError
 from ladderdata.hub.auth import TokenGuard, resolve_token
 from ladderdata.hub.ids import check_repo_id, check_revision
-from ladderdata.hub.media import load_media_index
 from ladderdata.hub.push import REPO_TYPE, Report
 from ladderdata.writers.layout import BuildLayout
+from ladderdata.writers.reader import BuildReader
 
 _HF_LOCAL_CACHE = Path(".cache") / "huggingface"
 
@@ -73,7 +73,7 @@ def pull(
     files = sum(
         1 for p in path.rglob("*") if p.is_file() and _HF_LOCAL_CACHE not in p.relative_to(path).parents
     )
-    index = load_media_index(layout)
+    index = BuildReader(layout.root, error=HubError).media_index()
     missing = sum(1 for rel in index.images if not layout.image(rel).is_file())
     report(f"pulled datasets/{repo_id}@{revision or 'main'} into {path} ({files} files)")
     if missing:

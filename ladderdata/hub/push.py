@@ -21,10 +21,11 @@ from ladderdata.hub.auth import TOKEN_FIX, TokenGuard, resolve_token
 from ladderdata.hub.card import CardCheck, validate_card
 from ladderdata.hub.files import BuildFile, FileDigest, Skipped, digest_file, list_build_files
 from ladderdata.hub.ids import check_repo_id, check_revision
-from ladderdata.hub.media import MediaDecision, load_media_index, withhold_licensed_media
+from ladderdata.hub.media import MediaDecision, withhold_licensed_media
 from ladderdata.records import SCHEMA_VERSION
 from ladderdata.verify import verify_build
 from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
+from ladderdata.writers.reader import BuildReader
 
 REPO_TYPE = "dataset"
 DEFAULT_BRANCH = "main"
@@ -143,7 +144,7 @@ def prepare_push(build_dir: Path, *, allow_media: bool) -> LocalPlan:
         raise HubError.at(
             layout.root, "nothing to push (the folder holds no publishable file)", "run `ladderdata build`"
         )
-    media = load_media_index(layout)
+    media = BuildReader(layout.root, error=HubError).media_index()
     withheld = withhold_licensed_media(files, layout, media, allow_media=allow_media)
     withheld_paths = {f.relpath for f in withheld.withheld}
     if "preview" in withheld.sources:

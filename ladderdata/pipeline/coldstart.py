@@ -31,13 +31,13 @@ from ladderdata.errors import ValidationError
 from ladderdata.generators.base import stable_int
 from ladderdata.generators.coldstart_text import TraceRenderer, coldstart_record
 from ladderdata.generators.settings import FAMILY_QUESTION_TYPES
-from ladderdata.io import atomic_path
+from ladderdata.io import atomic_path, sha256_file
 from ladderdata.records import Family, QASample
 from ladderdata.validators.balance import BalancePlan, Candidate
 from ladderdata.validators.traces import check_trace
 from ladderdata.writers.jsonl import DroppedLog, JsonlWriter
 from ladderdata.writers.layout import BuildLayout
-from ladderdata.writers.parquet import ShardInfo, _sha256
+from ladderdata.writers.parquet import ShardInfo
 
 COLDSTART_COLUMNS = ("question_id", "prompt", "solution", "image", "data_type")
 """Published cold-start keys, in the upstream order."""
@@ -221,7 +221,7 @@ class ColdstartBuilder:
                 store_schema=True,
             )
         rel = path.relative_to(self.layout.root).as_posix()
-        self.shards.append(ShardInfo(rel, table.num_rows, path.stat().st_size, _sha256(path)))
+        self.shards.append(ShardInfo(rel, table.num_rows, path.stat().st_size, sha256_file(path)))
         self._buffer = []
 
     def close(self) -> dict[str, Any]:

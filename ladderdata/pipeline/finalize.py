@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ladderdata import __version__
-from ladderdata.config import FAMILY_ORDER, PROJECT_ROOT, BuildConfig
+from ladderdata.config import PROJECT_ROOT, BuildConfig
 from ladderdata.errors import ValidationError
 from ladderdata.generators.base import GENERATOR_VERSION
 from ladderdata.generators.letters import LetterBalancer, reletter
@@ -35,7 +35,7 @@ from ladderdata.pipeline.plan import ScanPlan
 from ladderdata.pipeline.progress import NullReporter, Reporter
 from ladderdata.pipeline.state import ScanMarker, read_marker
 from ladderdata.pipeline.stats import BuildStats, ScanTotals
-from ladderdata.records import Family, QASample
+from ladderdata.records import FAMILY_ORDER, Family, QASample
 from ladderdata.validators import row_validators
 from ladderdata.validators.balance import BalancePlan, BalanceTally, BalanceValidator, Candidate
 from ladderdata.validators.base import RowValidator
@@ -49,9 +49,6 @@ from ladderdata.writers.layout import BuildLayout
 from ladderdata.writers.media import MediaEntry, write_media
 from ladderdata.writers.parquet import ParquetShardWriter, ShardInfo
 from ladderdata.writers.preview import write_preview
-
-SPOOL_ORDER = (Family.single_image, Family.multi_view, Family.video, Family.localization)
-"""Order of pass 2: spatial ids first, then grounding rows that reuse them."""
 
 
 @dataclass
@@ -120,7 +117,7 @@ class Finalizer:
         self.config = config
         self.layout = layout
         self.plan = plan
-        self.generated = [f for f in SPOOL_ORDER if f in generated]
+        self.generated = [f for f in FAMILY_ORDER if f in generated]
         self.written = [f for f in FAMILY_ORDER if f in written]
         self.allow_short = allow_short
         self.reporter = reporter or NullReporter()

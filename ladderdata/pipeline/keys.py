@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ladderdata import __version__
+from ladderdata.io import sha256_file
 from ladderdata.sources.base import Source
 
 KEY_VERSION = "2"
@@ -54,7 +55,7 @@ def tree_digest(folder: Path) -> str:
     h = hashlib.sha256()
     for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
         h.update(path.relative_to(folder).as_posix().encode())
-        h.update(file_digest(path).encode())
+        h.update(sha256_file(path).encode())
     return h.hexdigest()
 
 
@@ -62,15 +63,6 @@ def digest(obj: Any) -> str:
     """sha256 hex of the canonical JSON of `obj`."""
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    """sha256 hex of a file's content."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 _CONTENT_DIRS = ("pose", "intrinsic")
@@ -95,7 +87,7 @@ def scan_checksum(adapter: Source, scan_id: str) -> str:
         ):
             path = scan_dir / name
             if path.is_file():
-                parts.append(["content", name, file_digest(path)])
+                parts.append(["content", name, sha256_file(path)])
     export_root = Path(getattr(adapter, "export_root", root / "export"))
     export = export_root / scan_id
     if not (export / "pose").is_dir():
@@ -105,7 +97,7 @@ def scan_checksum(adapter: Source, scan_id: str) -> str:
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
                 if path.is_file():
-                    parts.append(["content", f"{sub}/{path.name}", file_digest(path)])
+                    parts.append(["content", f"{sub}/{path.name}", sha256_file(path)])
     for sub in _LISTED_DIRS:
         folder = export / sub
         if folder.is_dir():
@@ -125,7 +117,7 @@ def source_settings(source_cfg: dict[str, Any]) -> dict[str, Any]:
         "kind": source_cfg["kind"],
         "frame_stride": source_cfg.get("frame_stride"),
         "options": source_cfg.get("options", {}),
-        "label_map": file_digest(Path(label_map)) if label_map else None,
+        "label_map": sha256_file(Path(label_map)) if label_map else None,
         "label_column": source_cfg.get("label_column", "category") if label_map else None,
         "allow_unaligned": bool(source_cfg.get("allow_unaligned", False)),
     }

@@ -2,7 +2,7 @@
 
 Extra `ladderdata[train]`; torch/transformers/TRL are imported inside functions. The prompt wording
 lives below, in `ladderdata.prompts` (plain strings: the cold-start rows carry the GRPO prompt). Modules:
-- `build_rows`: read a build's Parquet shards (or upstream JSONL) and resolve media;
+- `build_rows`: a build's rows (through the build reader, `writers.reader`) and their media files;
 - `split`: the scan-disjoint held-out split;
 - `boxes`, `data`: rows -> conversational examples per stage (stage-1 boxes on the model grid);
 - `collate`: SFT batches with images and frame-list videos, loss on the whole sequence or the answer;

@@ -21,10 +21,11 @@ row's metric from its question type and options.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Sequence
 from typing import Any
+
+from ladderdata.answer_format import parse_number
 
 MRA_THRESHOLDS: tuple[float, ...] = tuple(round(0.50 + 0.05 * i, 2) for i in range(10))
 """0.50, 0.55, ..., 0.95."""
@@ -87,18 +88,9 @@ def mcq_score(prediction: str, answer: str) -> float:
     return 1.0 if pred and pred == _normalise_letter(answer) else 0.0
 
 
-def parse_number(text: str) -> float | None:
-    """A finite float from the answer text, or None when it does not parse."""
-    try:
-        value = float(extract_answer(text).replace(",", ""))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def mra_score(prediction: str, answer: str | float) -> float:
     """Mean relative accuracy of a numeric prediction over thresholds 0.50..0.95 (unparsable -> 0)."""
-    pred = parse_number(prediction)
+    pred = parse_number(extract_answer(prediction).replace(",", ""))  # "1,250" reads as 1250
     gt = float(answer)
     if pred is None:
         return 0.0

@@ -16,8 +16,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from ladderdata.answer_format import LETTERS, parse_options
 from ladderdata.generators import rules
-from ladderdata.generators.letters import LETTERS, parse_options
 from ladderdata.records import QASample, QuestionType
 
 ANSWER_MISMATCH = "answer_mismatch"
@@ -98,7 +98,7 @@ def _mcq(sample: QASample, decision: rules.Decision, allowed: Callable[[list[str
     if sample.options is None:
         return BAD_OPTIONS
     try:
-        texts = parse_options(sample.options)
+        texts = list(parse_options(sample.options, strict=True).values())
     except ValueError:
         return BAD_OPTIONS
     if len(set(texts)) != len(texts) or not allowed(texts):

@@ -31,10 +31,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ladderdata.config import FAMILY_ORDER, BalanceConfig, FamiliesConfig
+from ladderdata.config import BalanceConfig, FamiliesConfig
 from ladderdata.errors import ValidationError
 from ladderdata.generators.meanings import answer_meaning
-from ladderdata.records import Family, QASample, QuestionType
+from ladderdata.records import FAMILY_ORDER, Family, QASample, QuestionType
 from ladderdata.validators.base import StageCounts
 from ladderdata.validators.meaning_balance import (
     MeaningNote,

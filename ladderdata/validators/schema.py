@@ -14,6 +14,7 @@ import math
 import re
 import string
 
+from ladderdata.answer_format import read_option
 from ladderdata.config import FAMILY_QUESTION_TYPES
 from ladderdata.records import DataType, Family, QASample, QuestionType
 from ladderdata.validators.base import RowValidator
@@ -26,7 +27,6 @@ FAMILY_DATA_TYPE = {
 }
 """The `data_type` each family's rows carry."""
 
-OPTION_RE = re.compile(r"^([A-Z])\. \S.*$", re.DOTALL)
 NUMBER_RE = re.compile(r"^\d+(\.\d+)?$")
 """A numeric answer: a plain non-negative decimal, e.g. `2`, `193.1`, `1.35`."""
 
@@ -102,15 +102,13 @@ class SchemaValidator(RowValidator):
         options = sample.options
         if not options or len(options) < 2:
             return "mcq_without_options"
-        letters = []
-        for opt in options:
-            m = OPTION_RE.match(opt)
-            if not m:
-                return "bad_option_format"
-            letters.append(m.group(1))
+        read = [read_option(opt) for opt in options]
+        if any(o is None or not o.canonical for o in read):
+            return "bad_option_format"
+        letters = [o.letter for o in read]
         if letters != list(string.ascii_uppercase[: len(options)]):
             return "option_letters_not_sequential"
-        texts = [opt[3:].strip().casefold() for opt in options]
+        texts = [o.text.casefold() for o in read]
         if len(set(texts)) != len(texts):
             return "repeated_option"
         if sample.answer not in letters:

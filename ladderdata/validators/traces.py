@@ -27,9 +27,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ladderdata.answer_format import LETTERS, read_option
 from ladderdata.generators import rules
 from ladderdata.generators.coldstart_text import ORDINALS
-from ladderdata.generators.letters import LETTERS
 
 BAD_FORMAT = "bad_format"
 HIDDEN_DATA = "hidden_data"
@@ -56,7 +56,6 @@ HIDDEN_PHRASES = (
 """Phrases that cite hidden data rather than what the frames show."""
 
 _SOLUTION_RE = re.compile(r"\s*<think>(.*?)</think>\s*<answer>(.*?)</answer>\s*", re.DOTALL)
-_OPTION_LINE_RE = re.compile(r"^([A-H])\. (.+?)\s*$")
 _NUM = r"(\d+(?:\.\d+)?)"
 _HEDGE = r"(?:about |roughly |around )?"
 
@@ -84,10 +83,10 @@ def prompt_options(prompt: str) -> list[str]:
         return []
     texts = []
     for line in lines[lines.index("Options:") + 1 :]:
-        m = _OPTION_LINE_RE.match(line)
-        if m is None or m.group(1) != LETTERS[len(texts)]:
+        option = read_option(line.rstrip())  # the prompt's last option line ends with a space
+        if option is None or not option.canonical or option.letter != LETTERS[len(texts)]:
             break
-        texts.append(m.group(2))
+        texts.append(option.text)
     return texts
 
 

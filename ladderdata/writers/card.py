@@ -18,9 +18,9 @@ from typing import Any
 import jinja2
 
 from ladderdata import __version__
-from ladderdata.config import FAMILY_ORDER, PROJECT_ROOT, BuildConfig
+from ladderdata.config import PROJECT_ROOT, BuildConfig
 from ladderdata.errors import TemplateError
-from ladderdata.records import SCHEMA_VERSION, Family
+from ladderdata.records import FAMILY_ORDER, SCHEMA_VERSION, Family
 from ladderdata.writers.configs import config_entries, present_configs
 from ladderdata.writers.layout import BuildLayout
 

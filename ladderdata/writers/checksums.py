@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ladderdata.io import write_json_atomic
+from ladderdata.io import sha256_file, write_json_atomic
 from ladderdata.writers.layout import COLDSTART_JSONL, GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
-from ladderdata.writers.media import file_sha256
 
 
 def recorded_files(layout: BuildLayout) -> list[Path]:
@@ -30,8 +29,10 @@ def checksums(layout: BuildLayout) -> dict[str, Any]:
     """The content of meta/checksums.json for the files on disk now."""
     entries = {}
     for path in recorded_files(layout):
-        sha, size = file_sha256(path)
-        entries[path.relative_to(layout.root).as_posix()] = {"sha256": sha, "bytes": size}
+        entries[path.relative_to(layout.root).as_posix()] = {
+            "sha256": sha256_file(path),
+            "bytes": path.stat().st_size,
+        }
     return {"algorithm": "sha256", "files": dict(sorted(entries.items()))}
 
 

@@ -12,8 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from ladderdata import __version__
-from ladderdata.config import FAMILY_ORDER
-from ladderdata.records import SCHEMA_VERSION, Family
+from ladderdata.records import FAMILY_ORDER, SCHEMA_VERSION, Family
 from ladderdata.writers.configs import config_entries
 from ladderdata.writers.layout import COLDSTART_JSONL, GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
 from ladderdata.writers.parquet import (

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ladderdata.errors import OutputError, SourceError
-from ladderdata.io import write_bytes_atomic, write_json_atomic
+from ladderdata.io import sha256_file, write_bytes_atomic, write_json_atomic
 from ladderdata.writers.layout import BuildLayout
 
 MediaPolicy = Literal["copy", "reference"]
@@ -51,17 +51,6 @@ class MediaEntry:
     def from_dict(cls, data: Mapping[str, Any]) -> MediaEntry:
         """Inverse of `to_dict`."""
         return cls(**data)
-
-
-def file_sha256(path: str | Path) -> tuple[str, int]:
-    """(sha256 hex, size in bytes) of a file."""
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
 
 
 def raw_relpath(color_path: str | Path, source_root: str | Path) -> str:
@@ -147,7 +136,7 @@ def write_media(
         for rel in sorted(entries):
             entry = entries[rel]
             dest = layout.image(rel)
-            if dest.is_file() and file_sha256(dest)[0] == entry.sha256:
+            if dest.is_file() and sha256_file(dest) == entry.sha256:
                 reused += 1
             else:
                 src = Path(source_roots[entry.source]) / entry.raw

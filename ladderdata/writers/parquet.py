@@ -9,16 +9,14 @@ mark). Bytes are deterministic: no timestamps are written and every value comes 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ladderdata.io import atomic_path
+from ladderdata.io import atomic_path, sha256_file
 from ladderdata.records import Family, QASample
 from ladderdata.writers.layout import BuildLayout
 
@@ -126,14 +124,6 @@ class ShardInfo:
         return {"path": self.path, "rows": self.rows, "bytes": self.bytes, "sha256": self.sha256}
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 class ParquetShardWriter:
     """Writes one family's rows into `data/<family>/train-NNNNN.parquet`, rotating every `rows_per_shard`.
 
@@ -188,7 +178,7 @@ class ParquetShardWriter:
                 store_schema=True,
             )
         rel = path.relative_to(self.layout.root).as_posix()
-        self.shards.append(ShardInfo(rel, table.num_rows, path.stat().st_size, _sha256(path)))
+        self.shards.append(ShardInfo(rel, table.num_rows, path.stat().st_size, sha256_file(path)))
         self._buffer = []
 
     def close(self) -> list[ShardInfo]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ladderdata.answer_format import format_options
 from ladderdata.audit.meanings import check_meanings, meaning_prior, meaning_table
-from ladderdata.generators.letters import format_options
 from tests.audit.conftest import run_audit_cli
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from ladderdata.answer_format import parse_options
 from ladderdata.config import BalanceConfig, FamiliesConfig
-from ladderdata.generators.letters import parse_options
 from ladderdata.generators.meanings import FIXED_MEANINGS
 from ladderdata.records import Family, QASample, QuestionType
 from ladderdata.validators.balance import BalanceTally, BalanceValidator, Candidate
@@ -25,7 +25,7 @@ DIRECTION = QuestionType.relative_direction
 
 
 def _meaning(options: list[str], answer: str) -> str:
-    return parse_options(options)["ABCD".index(answer)]
+    return parse_options(options, strict=True)[answer]
 
 
 def _shares(rows) -> dict[tuple[str, str], Counter[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ladderdata.answer_format import parse_options
 from ladderdata.audit.checks import check_skew, per_scan_caps
 from ladderdata.audit.tables import (
     answer_label,
@@ -12,7 +13,6 @@ from ladderdata.audit.tables import (
     letter_groups,
     letter_table,
     numeric_table,
-    parse_options,
     quotas_from_manifest,
     scan_table,
     stats_tables,

@@ -12,8 +12,8 @@ from collections import Counter
 
 import pytest
 
+from ladderdata.answer_format import parse_options
 from ladderdata.generators import GenerationSettings
-from ladderdata.generators.letters import parse_options
 from ladderdata.generators.multi_view import MultiViewGenerator
 from ladderdata.generators.single_image import SingleImageGenerator
 from ladderdata.records import QuestionType
@@ -37,7 +37,7 @@ POINTS = {
 
 
 def _answer_text(s) -> str:
-    return parse_options(s.options)["ABCD".index(s.answer)]
+    return parse_options(s.options, strict=True)[s.answer]
 
 
 def _of(samples, qt):

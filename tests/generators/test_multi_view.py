@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from ladderdata.answer_format import parse_options
 from ladderdata.generators import GenerationSettings
-from ladderdata.generators.letters import parse_options
 from ladderdata.generators.multi_view import MultiViewGenerator
 from ladderdata.records import DataType, QuestionType
 from ladderdata.validators.answers import recheck
@@ -18,7 +18,7 @@ QT = QuestionType
 
 
 def _answer_text(s):
-    return parse_options(s.options)["ABCD".index(s.answer)]
+    return parse_options(s.options, strict=True)[s.answer]
 
 
 def _of(samples, qt):
@@ -116,7 +116,7 @@ def test_allocentric_direction_by_hand(difficulty):
             assert EXPECTED[roles][difficulty] is not None
             assert s.subtype == difficulty
             assert _answer_text(s) == EXPECTED[roles][difficulty]
-            assert sorted(parse_options(s.options)) == sorted(
+            assert sorted(parse_options(s.options, strict=True).values()) == sorted(
                 {"easy": ["left", "right"], "medium": ["left", "right", "back"]}.get(
                     difficulty, ["front-left", "front-right", "back-left", "back-right"]
                 )

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from ladderdata.answer_format import parse_options
 from ladderdata.generators import GENERATORS, GenerationSettings
-from ladderdata.generators.letters import parse_options
 from ladderdata.records import Family, QASample, QuestionType, SceneRecord
 from ladderdata.validators.answers import recheck
 from ladderdata.validators.schema import SchemaValidator
@@ -178,7 +178,7 @@ def test_mcq_letters_point_at_the_reference_answer(generated):
         for s in samples:
             if not s.question_type.is_mcq:
                 continue
-            options = parse_options(s.options)
+            options = list(parse_options(s.options, strict=True).values())
             assert options["ABCD".index(s.answer)] == _expected_mcq(s), s.question
             checked[s.question_type.value] += 1
     assert set(checked) == {"relative distance", "relative direction", "appearance order"}

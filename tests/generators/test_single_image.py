@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from ladderdata.answer_format import parse_options
 from ladderdata.generators import GenerationSettings
-from ladderdata.generators.letters import parse_options
 from ladderdata.generators.localization import LocalizationGenerator
 from ladderdata.generators.single_image import SingleImageGenerator
 from ladderdata.records import DataType, Family, QuestionType
@@ -22,7 +22,7 @@ DIRECTION_ONLY = GenerationSettings(published_wording_share=1.0, enabled={"absol
 
 
 def _answer_text(sample):
-    return parse_options(sample.options)["ABCD".index(sample.answer)]
+    return parse_options(sample.options, strict=True)[sample.answer]
 
 
 def _of(samples, qt):
@@ -62,7 +62,7 @@ def test_relative_direction_camera_centric(chair_radiator):
     assert s.image == ["scene0001_00/20.jpg"] and s.frame_ids == [20]
     assert s.data_type == DataType.single_image and s.family == Family.single_image
     assert s.subtype == "camera"
-    assert sorted(parse_options(s.options)) == ["back", "front", "left", "right"]
+    assert sorted(parse_options(s.options, strict=True).values()) == ["back", "front", "left", "right"]
     m = re.fullmatch(
         r"From the camera's perspective, is the (\w+) to the (\w+)'s left, right, front, or back\? "
         r"Directions are as seen from the camera, not the \2's own: left and right are the image's, and "
@@ -240,7 +240,11 @@ def test_relative_distance_truncated_and_multi_instance_candidates():
     )
     assert m, s.question
     choices = m.group(1).split(", ")
-    assert sorted(choices) == ["chair", "desk", "lamp", "sofa"] == sorted(parse_options(s.options))
+    assert (
+        sorted(choices)
+        == ["chair", "desk", "lamp", "sofa"]
+        == sorted(parse_options(s.options, strict=True).values())
+    )
     assert _answer_text(s) == "chair"
     assert s.reference["distances_m"] == pytest.approx(BED_DISTANCES)
     assert s.reference["instance_counts"] == {"chair": 2, "desk": 1, "lamp": 1, "sofa": 1}

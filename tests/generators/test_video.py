@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+from ladderdata.answer_format import parse_options
 from ladderdata.generators import GenerationSettings
-from ladderdata.generators.letters import parse_options
 from ladderdata.generators.video import VideoGenerator
 from ladderdata.records import DataType, QuestionType, VideoRecord
 from ladderdata.validators.answers import recheck
@@ -79,7 +79,7 @@ def test_appearance_order_uses_every_frame_and_refuses_half_second_gaps():
         listed = s.question.split("in the video: ")[1].rstrip("?").split(", ")
         assert not {"lamp", "desk"} <= set(listed)
         expected = ", ".join(sorted(listed, key=FIRST_TIME.__getitem__))
-        options = parse_options(s.options)
+        options = list(parse_options(s.options, strict=True).values())
         assert options[ord(s.answer) - ord("A")] == expected
         assert len(set(options)) == 4
         assert all(sorted(o.split(", ")) == sorted(listed) for o in options)
@@ -163,7 +163,7 @@ def test_permutation_distractors_cover_choices():
     # the three distractors are other orders of the same four categories
     samples = _of(VideoGenerator(SETTINGS).generate(_scene(), seed=4), QT.appearance_order)
     for s in samples:
-        options = parse_options(s.options)
+        options = list(parse_options(s.options, strict=True).values())
         cats = sorted(options[0].split(", "))
         perms = {", ".join(p) for p in itertools.permutations(cats)}
         assert set(options) <= perms

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from ladderdata.hub.files import digest_file, list_build_files
-from ladderdata.hub.media import load_media_index, withhold_licensed_media
+from ladderdata.hub.media import withhold_licensed_media
 from ladderdata.writers.layout import BuildLayout
+from ladderdata.writers.reader import BuildReader
 from tests.hub.handmade import PUBLISHED, make_build
 
 
@@ -54,7 +55,9 @@ def test_digest_matches_git_and_sha256(tmp_path: Path):
 def _withheld(build_root: Path, allow_media: bool = False) -> list[str]:
     layout = BuildLayout(build_root)
     files, _ = list_build_files(build_root)
-    decision = withhold_licensed_media(files, layout, load_media_index(layout), allow_media=allow_media)
+    decision = withhold_licensed_media(
+        files, layout, BuildReader(build_root).media_index(), allow_media=allow_media
+    )
     return sorted(f.relpath for f in decision.withheld)
 
 

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
+from ladderdata.answer_format import format_options
 from ladderdata.config import BalanceConfig, FamiliesConfig
 from ladderdata.errors import ValidationError
-from ladderdata.generators.letters import format_options
 from ladderdata.generators.meanings import answer_meaning, row_meaning
 from ladderdata.records import Family, QuestionType
 from ladderdata.validators.balance import BalanceTally, BalanceValidator, Candidate

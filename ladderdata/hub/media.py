@@ -22,27 +22,14 @@ from typing import Any
 from ladderdata.errors import HubError
 from ladderdata.hub.files import BuildFile
 from ladderdata.writers.layout import BuildLayout
+from ladderdata.writers.media import MediaEntry
 
-_REQUIRED_IMAGE_KEYS = ("scan_id", "source", "raw", "sha256", "bytes")
-
-
-@dataclass(frozen=True)
-class MediaEntry:
-    """One image record of meta/media.json."""
-
-    relpath: str
-    scan_id: str
-    frame_index: int | None
-    source: str
-    licensed: bool
-    raw: str
-    sha256: str
-    bytes: int
+_REQUIRED_IMAGE_KEYS = ("scan_id", "frame_index", "source", "raw", "sha256", "bytes")
 
 
 @dataclass
 class MediaIndex:
-    """Parsed meta/media.json (empty when the build has none)."""
+    """Parsed meta/media.json (empty when the build has none): image relpath (under `images/`) -> entry."""
 
     policy: str | None = None
     images: dict[str, MediaEntry] = field(default_factory=dict)
@@ -84,27 +71,28 @@ def load_media_index(layout: BuildLayout, *, required: bool = False) -> MediaInd
             raise HubError.at(
                 path, f"image {relpath!r} lacks {', '.join(missing)}", "rebuild with the current ladderdata"
             )
-        index.images[relpath] = MediaEntry(
-            relpath=relpath,
-            scan_id=str(rec["scan_id"]),
-            frame_index=rec.get("frame_index"),
-            source=str(rec["source"]),
-            licensed=bool(rec.get("licensed", False)),
-            raw=str(rec["raw"]),
-            sha256=str(rec["sha256"]).lower(),
-            bytes=int(rec["bytes"]),
-        )
+        try:
+            index.images[relpath] = MediaEntry(
+                scan_id=str(rec["scan_id"]),
+                frame_index=int(rec["frame_index"]),
+                source=str(rec["source"]),
+                licensed=bool(rec.get("licensed", False)),
+                raw=str(rec["raw"]),
+                sha256=str(rec["sha256"]).lower(),
+                bytes=int(rec["bytes"]),
+            )
+        except (TypeError, ValueError):
+            raise HubError.at(
+                path, f"image {relpath!r}: frame_index and bytes must be integers", "rebuild the build"
+            ) from None
     return index
 
 
-def licensed_sources(layout: BuildLayout) -> set[str]:
-    """Names of the sources meta/manifest.json marks `licensed: true`.
-
-    Accepts `sources` as a list of objects (named by `name`, `id` or `kind`) or a mapping name -> object.
-    """
+def _manifest_sources(layout: BuildLayout) -> list[tuple[str | None, dict[str, Any]]]:
+    """(key, object) of every source meta/manifest.json lists (key None in the list form)."""
     path = layout.manifest_json
     if not path.is_file():
-        return set()
+        return []
     manifest = _read_json(path)
     sources = manifest.get("sources") if isinstance(manifest, dict) else None
     items: list[tuple[str | None, Any]] = []
@@ -112,14 +100,33 @@ def licensed_sources(layout: BuildLayout) -> set[str]:
         items = list(sources.items())
     elif isinstance(sources, list):
         items = [(None, s) for s in sources]
+    return [(key, src) for key, src in items if isinstance(src, dict)]
+
+
+def licensed_sources(layout: BuildLayout) -> set[str]:
+    """Names of the sources meta/manifest.json marks `licensed: true`.
+
+    Accepts `sources` as a list of objects (named by `name`, `id` or `kind`) or a mapping name -> object.
+    """
     names: set[str] = set()
-    for key, src in items:
-        if not isinstance(src, dict) or not src.get("licensed"):
+    for key, src in _manifest_sources(layout):
+        if not src.get("licensed"):
             continue
         for name in (key, src.get("name"), src.get("id"), src.get("kind")):
             if name:
                 names.add(str(name))
     return names
+
+
+def source_kinds(layout: BuildLayout) -> dict[str, str]:
+    """Source name -> source kind (the adapter, `sources.SOURCES`), from meta/manifest.json."""
+    kinds: dict[str, str] = {}
+    for key, src in _manifest_sources(layout):
+        kind = src.get("kind")
+        name = key or src.get("name") or src.get("id")
+        if isinstance(kind, str) and name:
+            kinds[str(name)] = kind
+    return kinds
 
 
 @dataclass

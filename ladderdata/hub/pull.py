@@ -15,7 +15,7 @@ from ladderdata.errors import HubError
 from ladderdata.hub.auth import TokenGuard, resolve_token
 from ladderdata.hub.ids import check_repo_id, check_revision
 from ladderdata.hub.media import load_media_index
-from ladderdata.hub.push import REPO_TYPE, Report
+from ladderdata.hub.types import REPO_TYPE, Report
 from ladderdata.writers.layout import BuildLayout
 
 _HF_LOCAL_CACHE = Path(".cache") / "huggingface"

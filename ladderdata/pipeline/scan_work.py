@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from ladderdata.pipeline.coldstart import facts_jsonl
 from ladderdata.records import Family, QASample, SceneRecord
 from ladderdata.sources import SOURCES
 from ladderdata.sources.base import Source
-from ladderdata.writers.media import media_entry_from_bytes, raw_relpath
+from ladderdata.writers.media import MediaEntry, media_entry_from_bytes, raw_relpath
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,19 @@ def make_adapter(cfg: SourceConfig, *, on_error: str | None = None) -> Source:
         return cls(cfg.root, cfg.export_root, **kwargs)
     except TypeError as err:
         raise ConfigError(f"sources.{cfg.name}.options: {err}; see the {cls.__name__} docstring") from None
+
+
+def colour_reader(sources: list[SourceConfig]) -> Callable[[MediaEntry], bytes]:
+    """`entry -> colour JPEG bytes` through each source's adapter (for images without a raw file)."""
+    configs = {s.name: s for s in sources}
+    adapters: dict[str, Source] = {}
+
+    def read(entry: MediaEntry) -> bytes:
+        if entry.source not in adapters:
+            adapters[entry.source] = make_adapter(configs[entry.source])
+        return adapters[entry.source].color_jpeg(entry.scan_id, entry.frame_index)
+
+    return read
 
 
 def _adapter(task: ScanTask) -> Source:

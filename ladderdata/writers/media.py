@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -161,11 +161,14 @@ def write_media(
     source_roots: Mapping[str, Path],
     *,
     on_copy: Any = None,
+    read_unfiled: Callable[[MediaEntry], bytes] | None = None,
 ) -> dict[str, Any]:
     """Write `meta/media.json` and, for `copy`, the image files; returns a summary for the stats.
 
     `on_copy(n)` is called after each copied image (progress). In copy mode, files under `images/` that
-    no row uses any more (from an earlier run of this build) are removed.
+    no row uses any more (from an earlier run of this build) are removed. An entry without a raw file
+    (`raw` empty: its source keeps colour in a container) is read with `read_unfiled(entry)` (the
+    adapter's `Source.color_jpeg`).
     """
     copied = reused = 0
     if policy == "copy":
@@ -175,13 +178,17 @@ def write_media(
             if dest.is_file() and file_sha256(dest)[0] == entry.sha256:
                 reused += 1
             else:
-                src = Path(source_roots[entry.source]) / entry.raw
-                try:
-                    data = src.read_bytes()
-                except FileNotFoundError:
-                    raise SourceError.at(
-                        src, "image vanished during the build", "restore it and resume"
-                    ) from None
+                if entry.raw or read_unfiled is None:
+                    src: str | Path = Path(source_roots[entry.source]) / entry.raw
+                    try:
+                        data = src.read_bytes()
+                    except FileNotFoundError:
+                        raise SourceError.at(
+                            src, "image vanished during the build", "restore it and resume"
+                        ) from None
+                else:
+                    src = f"{entry.source} scan {entry.scan_id} frame {entry.frame_index}"
+                    data = read_unfiled(entry)
                 if hashlib.sha256(data).hexdigest() != entry.sha256:
                     raise OutputError.at(
                         src, "image changed during the build (sha256 differs)", "rebuild with --overwrite"

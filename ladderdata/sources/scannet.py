@@ -11,6 +11,11 @@ Reads exactly the layout of reference/scannet-format.md (and docs/contracts.md f
   (camera-to-world in the mesh frame), depth/<i>.png, color/<i>.jpg, intrinsic/intrinsic_color.txt and
   intrinsic_depth.txt (preferred over the scene meta's intrinsics, which can disagree).
 
+The raw-layout methods (sources.base) answer from this layout: `raw_files` lists the scan files and the
+export (poses and intrinsics by content, colour, depth and the mp4 by size), `color_path` is the export's
+`color/<i>.jpg` (its bytes are what a build publishes), and `color_candidates` also looks in the places
+a user's raw copy may keep an export (in place under `scans/<scan>/`, or the export root itself).
+
 Everything is returned in the aligned frame: mesh points and poses are multiplied by axisAlignment
 (aligned pose = A @ pose). Boxes use all instance vertices: the axis-aligned box and the yaw-oriented
 box (minimum-area rectangle of the footprint). `SceneRecord.object_distances` holds the minimum

@@ -61,8 +61,9 @@ class SourceConfig(_Strict):
     kind: Literal["scannet", "sample"]
     root: Path | None = Field(
         default=None,
-        description="folder holding scans/; a `sample` source may leave it out and gets the default sample "
-        "root (raw_sources/sample of the checkout, or $LADDERDATA_SAMPLE_ROOT)",
+        description="the source's raw root (what it holds: the adapter's `root_hint`); a `sample` source may "
+        "leave it out and gets the default sample root (raw_sources/sample of the checkout, or "
+        "$LADDERDATA_SAMPLE_ROOT)",
     )
     export_root: Path | None = None
     licensed: bool = Field(description="true when the licence forbids redistributing its pixels")
@@ -385,8 +386,10 @@ def _resolve_paths(cfg: BuildConfig, base: Path, manifest: Path) -> BuildConfig:
     sources = []
     for i, s in enumerate(cfg.sources):
         if s.root is None and s.kind != "sample":
+            from ladderdata.sources import SOURCES  # here: the adapters pull in the geometry stack
+
             raise ConfigError(
-                f"{manifest}: sources[{i}].root: required key is missing; set it to the folder holding scans/"
+                f"{manifest}: sources[{i}].root: required key is missing; set it to {SOURCES[s.kind].root_hint}"
             )
         if s.root is None:
             from ladderdata.sample.generate import default_sample_root

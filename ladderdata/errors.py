@@ -1,8 +1,7 @@
 """Exception hierarchy: every error ladderdata raises derives from LadderDataError.
 
 Messages are one line that names the offending file (or key) and says how to fix it, e.g.
-`scene0000_00_vh_clean_2.ply: truncated binary PLY (expected 1200 vertices, file ends at 431); re-export
-the scan`. Use `LadderDataError.at(path, problem, fix)` to build that shape consistently.
+`build/meta/media.json: not valid JSON (Expecting value at line 1); rebuild the build`. Use `LadderDataError.at(path, problem, fix)` to build that shape consistently.
 """
 
 from __future__ import annotations

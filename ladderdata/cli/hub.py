@@ -114,7 +114,7 @@ def materialize_command(
         ...,
         "--raw",
         metavar="PATH|SOURCE=PATH",
-        help="Raw source root (holding export/ or scans/); SOURCE=PATH for one source; repeatable.",
+        help="Raw source root (what the build's source root held); SOURCE=PATH for one source; repeatable.",
     ),
     workers: int = typer.Option(4, "--workers", metavar="N", help="Parallel file copies."),
 ) -> None:

@@ -62,7 +62,7 @@ def scenes(
         None,
         "--root",
         metavar="DIR",
-        help="source root holding scans/ (default for sample: $LADDERDATA_SAMPLE_ROOT, else raw_sources/sample)",
+        help="source root, the folder the adapter reads (default for sample: $LADDERDATA_SAMPLE_ROOT, else raw_sources/sample)",
     ),
     export_root: Path | None = typer.Option(
         None,
@@ -108,7 +108,7 @@ def scenes(
     if source not in SOURCES:
         raise ConfigError(f"--source {source!r} is unknown; choose one of {', '.join(sorted(SOURCES))}")
     if root is None and source != "sample":
-        raise ConfigError(f"--source {source} needs --root (the folder holding scans/)")
+        raise ConfigError(f"--source {source} needs --root ({SOURCES[source].root_hint})")
     layout = BuildLayout(out if out is not None else Path("build") / source)
     adapter = SOURCES[source](
         root,

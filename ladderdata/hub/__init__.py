@@ -9,7 +9,7 @@ The work lives in small modules; this is the public entry point:
   verified against meta/media.json.
 
 Tokens come from `--token`, `HF_TOKEN` or the `hf auth login` cache and are scrubbed from every message
-(hub.auth).
+(hub.auth). `Report` (the message callback) and `REPO_TYPE` are shared by the commands (hub.types).
 """
 
 from __future__ import annotations
@@ -17,12 +17,15 @@ from __future__ import annotations
 from ladderdata.hub.materialize import MaterializeResult, materialize, require_complete
 from ladderdata.hub.pull import PullResult, pull
 from ladderdata.hub.push import PushOptions, PushResult, push, schema_tag
+from ladderdata.hub.types import REPO_TYPE, Report
 
 __all__ = [
     "MaterializeResult",
     "PullResult",
     "PushOptions",
     "PushResult",
+    "REPO_TYPE",
+    "Report",
     "materialize",
     "pull",
     "push",

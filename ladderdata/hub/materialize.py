@@ -1,14 +1,17 @@
 """`ladderdata materialize`: rebuild a build's images/ from the user's own raw scans.
 
-For every image recorded in meta/media.json the raw colour file (`raw`, relative to the source root) is
-copied byte for byte - `--media copy` builds store the raw JPEG bytes unchanged, so frame choice,
-resolution and path are exactly those of the original build - and checked against the recorded sha256
-while it is copied. Each file is written atomically (temporary name, then rename), so an interrupted run
-leaves only whole, verified images; a rerun skips images already present with the right checksum.
+For every image recorded in meta/media.json the raw colour file is copied byte for byte - `--media copy`
+builds store the raw JPEG bytes unchanged, so frame choice, resolution and path are exactly those of the
+original build - and checked against the recorded sha256 while it is copied. Each file is written
+atomically (temporary name, then rename), so an interrupted run leaves only whole, verified images; a
+rerun skips images already present with the right checksum.
 
-A scan whose export folder is missing under `<root>/export/` is also looked up in `<root>/scans/<scan>/`
-(in-place SensReader export, as the ScanNet adapter does) and a few other places (`raw_candidates`). Missing scans are reported one line each
-with the expected path; a raw file whose bytes differ from the recorded checksum is never written.
+Where a raw copy keeps a frame's colour is the source adapter's knowledge (`Source.color_candidates`:
+the recorded path `raw` under the given root first, then the other layouts of that source); the adapter
+is the one of the source's kind in meta/manifest.json, opened on the `--raw` root. A source that keeps
+colour inside a container (no colour files) is asked for the bytes instead (`Source.color_jpeg`).
+Missing scans are reported one line each with the expected path; bytes that differ from the recorded
+checksum are never written.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ladderdata.errors import HubError
-from ladderdata.hub.push import Report
-from ladderdata.io import atomic_path, sha256_file
+from ladderdata.errors import HubError, SourceError
+from ladderdata.hub.media import source_kinds
+from ladderdata.hub.types import Report
+from ladderdata.io import atomic_path, sha256_file, write_bytes_atomic
+from ladderdata.sources.base import Source
 from ladderdata.writers.layout import BuildLayout
 from ladderdata.writers.media import MediaEntry
 from ladderdata.writers.reader import BuildReader
@@ -78,7 +83,7 @@ def parse_raw_roots(values: list[str], sources: set[str]) -> dict[str | None, Pa
         roots[key] = path.expanduser()
     for path in roots.values():
         if not path.is_dir():
-            raise HubError.at(path, "raw root is not a folder", "pass the folder holding export/ or scans/")
+            raise HubError.at(path, "raw root is not a folder", "pass the source root the build read")
     return roots
 
 
@@ -89,25 +94,24 @@ def _safe_relpath(value: str, what: str, media_json: Path) -> PurePosixPath:
     return rel
 
 
-def raw_candidates(root: Path, raw: str) -> list[Path]:
-    """Where a raw colour file may be, most likely first.
+def open_adapter(kind: str | None, root: Path) -> Source | None:
+    """The adapter of source kind `kind` on `root` (None for a kind this ladderdata does not know)."""
+    from ladderdata.sources import SOURCES  # imported here: the adapters pull in the geometry stack
 
-    `<root>/<raw>` (the recorded layout); for `.../<scan>/color/<i>.jpg` also the in-place export
-    `<root>/scans/<scan>/color/<i>.jpg`, `<root>/export/<scan>/...` and `<root>/<scan>/...` (the export
-    folder passed directly); an absolute recorded path (export root outside the source root) is tried
-    last. Any candidate is safe: what is copied must match the recorded sha256.
-    """
-    p = PurePosixPath(raw)
-    candidates: list[Path] = []
-    if not p.is_absolute():
-        candidates.append(root.joinpath(*p.parts))
-    if len(p.parts) >= 3 and p.parts[-2] == "color":
-        tail = p.parts[-3:]
-        for base in (root / "scans", root / "export", root):
-            candidates.append(base.joinpath(*tail))
-    if p.is_absolute():
-        candidates.append(Path(raw))
-    return list(dict.fromkeys(candidates))
+    cls = SOURCES.get(kind) if kind else None
+    return cls(root) if cls is not None else None
+
+
+def raw_candidates(adapter: Source | None, root: Path, entry: MediaEntry) -> list[Path]:
+    """Where the raw colour file of `entry` may be under `root`, most likely first (see the module
+    docstring); without an adapter, only the recorded path. Any candidate is safe: what is copied
+    must match the recorded sha256."""
+    if adapter is not None:
+        return adapter.color_candidates(entry.scan_id, entry.frame_index, entry.raw)
+    rec = PurePosixPath(entry.raw)
+    if not entry.raw:
+        return []
+    return [Path(entry.raw)] if rec.is_absolute() else [root.joinpath(*rec.parts)]
 
 
 class _ChecksumMismatch(Exception):
@@ -126,15 +130,15 @@ def _copy_verified(src: Path, dst: Path, sha256: str) -> None:
 
 
 def _materialize_one(
-    relpath: str, entry: MediaEntry, layout: BuildLayout, root: Path, media_json: Path
+    relpath: str, entry: MediaEntry, layout: BuildLayout, root: Path, adapter: Source | None, media_json: Path
 ) -> tuple[str, Path | None, str | None]:
-    """('present'|'written'|'missing'|'mismatch', raw path, problem) of the image at `relpath`."""
+    """('present'|'written'|'missing'|'mismatch', raw path, problem)."""
     target = layout.image(str(_safe_relpath(relpath, "image path", media_json)))
     if target.is_file() and target.stat().st_size == entry.bytes and sha256_file(target) == entry.sha256:
         return "present", None, None
-    src = next((p for p in raw_candidates(root, entry.raw) if p.is_file()), None)
+    src = next((p for p in raw_candidates(adapter, root, entry) if p.is_file()), None)
     if src is None:
-        return "missing", None, None
+        return _from_container(entry, target, adapter)
     size = src.stat().st_size
     if size != entry.bytes:
         return "mismatch", src, f"{size} bytes, the build recorded {entry.bytes}"
@@ -143,6 +147,24 @@ def _materialize_one(
     except _ChecksumMismatch as err:
         return "mismatch", src, f"sha256 {err.args[0]}, the build recorded {entry.sha256}"
     return "written", src, None
+
+
+def _from_container(
+    entry: MediaEntry, target: Path, adapter: Source | None
+) -> tuple[str, Path | None, str | None]:
+    """A frame of a source without colour files: the adapter gives its bytes (e.g. from a container)."""
+    if adapter is None or adapter.color_path(entry.scan_id, entry.frame_index) is not None:
+        return "missing", None, None
+    try:
+        data = adapter.color_jpeg(entry.scan_id, entry.frame_index)
+    except SourceError:
+        return "missing", None, None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != entry.sha256:
+        where = Path(f"{entry.scan_id} frame {entry.frame_index}")
+        return "mismatch", where, f"sha256 {digest}, the build recorded {entry.sha256}"
+    write_bytes_atomic(target, data)
+    return "written", None, None
 
 
 def materialize(
@@ -170,11 +192,16 @@ def materialize(
     entries = list(index.images.items())
     result = MaterializeResult(total=len(entries))
     media_json = layout.media_json
+    kinds = source_kinds(layout)
+    adapters = {
+        source: open_adapter(kinds.get(source), roots.get(source, roots.get(None))) for source in sources
+    }
 
     def work(item: tuple[str, MediaEntry]):  # noqa: ANN202
         relpath, entry = item
         root = roots.get(entry.source, roots.get(None))
-        return relpath, entry, root, _materialize_one(relpath, entry, layout, root, media_json)
+        adapter = adapters[entry.source]
+        return relpath, entry, root, _materialize_one(relpath, entry, layout, root, adapter, media_json)
 
     missing_by_scan: dict[tuple[str, str], list[tuple[MediaEntry, Path]]] = defaultdict(list)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -189,7 +216,7 @@ def materialize(
                 result.mismatches.append(Mismatch(relpath, src, why))
     for (source, scan_id), items in sorted(missing_by_scan.items()):
         entry, root = items[0]
-        expected = raw_candidates(root, entry.raw)[0]
+        expected = next(iter(raw_candidates(adapters[source], root, entry)), root)
         result.missing.append(MissingScan(scan_id, source, expected, len(items)))
 
     for m in result.missing:
@@ -217,5 +244,5 @@ def require_complete(result: MaterializeResult, build_dir: Path) -> None:
     raise HubError.at(
         Path(build_dir) / "images",
         f"incomplete: {', '.join(parts)} (listed above)",
-        "point --raw at a complete raw copy (the same SensReader export the build used) and rerun",
+        "point --raw at a complete raw copy (the same raw files the build read) and rerun",
     )

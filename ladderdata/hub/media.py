@@ -24,26 +24,42 @@ from ladderdata.writers.layout import BuildLayout
 from ladderdata.writers.reader import BuildReader, MediaIndex
 
 
-def licensed_sources(layout: BuildLayout) -> set[str]:
-    """Names of the sources meta/manifest.json marks `licensed: true`.
-
-    Accepts `sources` as a list of objects (named by `name`, `id` or `kind`) or a mapping name -> object.
-    """
+def _manifest_sources(layout: BuildLayout) -> list[tuple[str | None, dict[str, Any]]]:
+    """(key, object) of every source meta/manifest.json lists (key None in the list form)."""
     manifest = BuildReader(layout.root, error=HubError).manifest() or {}
-    sources = manifest.get("sources")
+    sources = manifest.get("sources") if isinstance(manifest, dict) else None
     items: list[tuple[str | None, Any]] = []
     if isinstance(sources, dict):
         items = list(sources.items())
     elif isinstance(sources, list):
         items = [(None, s) for s in sources]
+    return [(key, src) for key, src in items if isinstance(src, dict)]
+
+
+def licensed_sources(layout: BuildLayout) -> set[str]:
+    """Names of the sources meta/manifest.json marks `licensed: true`.
+
+    Accepts `sources` as a list of objects (named by `name`, `id` or `kind`) or a mapping name -> object.
+    """
     names: set[str] = set()
-    for key, src in items:
-        if not isinstance(src, dict) or not src.get("licensed"):
+    for key, src in _manifest_sources(layout):
+        if not src.get("licensed"):
             continue
         for name in (key, src.get("name"), src.get("id"), src.get("kind")):
             if name:
                 names.add(str(name))
     return names
+
+
+def source_kinds(layout: BuildLayout) -> dict[str, str]:
+    """Source name -> source kind (the adapter, `sources.SOURCES`), from meta/manifest.json."""
+    kinds: dict[str, str] = {}
+    for key, src in _manifest_sources(layout):
+        kind = src.get("kind")
+        name = key or src.get("name") or src.get("id")
+        if isinstance(kind, str) and name:
+            kinds[str(name)] = kind
+    return kinds
 
 
 @dataclass

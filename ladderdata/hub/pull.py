@@ -14,7 +14,7 @@ from pathlib import Path
 from ladderdata.errors import HubError
 from ladderdata.hub.auth import TokenGuard, resolve_token
 from ladderdata.hub.ids import check_repo_id, check_revision
-from ladderdata.hub.push import REPO_TYPE, Report
+from ladderdata.hub.types import REPO_TYPE, Report
 from ladderdata.writers.layout import BuildLayout
 from ladderdata.writers.reader import BuildReader
 

@@ -12,7 +12,6 @@ commits are on the Hub and their files are not sent again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,20 +21,18 @@ from ladderdata.hub.card import CardCheck, validate_card
 from ladderdata.hub.files import BuildFile, FileDigest, Skipped, digest_file, list_build_files
 from ladderdata.hub.ids import check_repo_id, check_revision
 from ladderdata.hub.media import MediaDecision, withhold_licensed_media
+from ladderdata.hub.types import REPO_TYPE, Report
 from ladderdata.records import SCHEMA_VERSION
 from ladderdata.verify import verify_build
 from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
 from ladderdata.writers.reader import BuildReader
 
-REPO_TYPE = "dataset"
 DEFAULT_BRANCH = "main"
 DEFAULT_COMMIT_FILES = 250
 """huggingface_hub's upload_large_folder starts at 256 files per commit; the Hub limits commits per hour."""
 DEFAULT_COMMIT_BYTES = 2 * 1024**3
 MANAGED_TOP_DIRS = frozenset({"data", "images", "meta"})
 MANAGED_TOP_FILES = frozenset({"README.md", GROUNDING_JSONL, SPATIAL_JSONL})
-
-Report = Callable[[str], None]
 
 
 def schema_tag(revision: str = DEFAULT_BRANCH) -> str:

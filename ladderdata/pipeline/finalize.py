@@ -33,6 +33,7 @@ from ladderdata.io import write_json_atomic, write_text_atomic
 from ladderdata.pipeline.coldstart import ColdstartBuilder, remove_outputs
 from ladderdata.pipeline.plan import ScanPlan
 from ladderdata.pipeline.progress import NullReporter, Reporter
+from ladderdata.pipeline.scan_work import colour_reader
 from ladderdata.pipeline.state import ScanMarker, read_marker
 from ladderdata.pipeline.stats import BuildStats, ScanTotals
 from ladderdata.records import FAMILY_ORDER, Family, QASample
@@ -396,7 +397,12 @@ class Finalizer:
         source_roots = {s.name: s.root for s in cfg.sources}
         self.reporter.start("media", len(entries) if policy == "copy" else 0)
         media = write_media(
-            layout, policy, entries, source_roots, on_copy=lambda n: self.reporter.advance("media", n)
+            layout,
+            policy,
+            entries,
+            source_roots,
+            on_copy=lambda n: self.reporter.advance("media", n),
+            read_unfiled=colour_reader(cfg.sources),
         )
         self.reporter.finish("media")
         # the preview embeds pixels, so only where they may be redistributed (and were copied)

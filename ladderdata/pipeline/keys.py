@@ -1,10 +1,8 @@
 """Cache keys of a build: when a cached scene record or a finished scan may be reused.
 
-- `scan_checksum`: content hash of the raw files one scan's record is made from (mesh, segments,
-  aggregation, scene meta, poses, intrinsics) plus the names and sizes of its colour/depth frames and
-  video (hashing every JPEG of a ScanNet scan would cost more than loading it). An adapter that knows
-  better provides `checksum(scan_id)` and is used instead.
-- `scene_key`: checksum + adapter settings + code version + a fingerprint of the code that makes scene
+- the raw data's checksum is the adapter's (`Source.checksum(scan_id)`): only a source knows which raw
+  files make a scan's record.
+- `scene_key`: that checksum + adapter settings + code version + a fingerprint of the code that makes scene
   records (geometry, adapters, records); a cached `scenes/<scan>.json` is reused only when its stored
   key matches, so a fix in the geometry never serves stale records.
 - `generation_key`: everything a scan's spool depends on apart from the raw data (source settings,
@@ -22,7 +20,6 @@ from typing import Any
 
 from ladderdata import __version__
 from ladderdata.io import sha256_file
-from ladderdata.sources.base import Source
 
 KEY_VERSION = "2"
 """Bumped when the meaning of a key changes (invalidates every cache)."""
@@ -65,49 +62,6 @@ def digest(obj: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_CONTENT_DIRS = ("pose", "intrinsic")
-_LISTED_DIRS = ("color", "depth")
-
-
-def scan_checksum(adapter: Source, scan_id: str) -> str:
-    """Content checksum of one scan's raw inputs (see module docstring)."""
-    custom = getattr(adapter, "checksum", None)
-    if callable(custom):
-        return str(custom(scan_id))
-    root = Path(adapter.root)  # type: ignore[attr-defined]
-    scan_dir = root / "scans" / scan_id
-    parts: list[Any] = []
-    if scan_dir.is_dir():
-        for name in (
-            f"{scan_id}.txt",
-            f"{scan_id}_vh_clean_2.ply",
-            f"{scan_id}_vh_clean_2.0.010000.segs.json",
-            f"{scan_id}.aggregation.json",
-            f"{scan_id}_vh_clean.aggregation.json",
-        ):
-            path = scan_dir / name
-            if path.is_file():
-                parts.append(["content", name, sha256_file(path)])
-    export_root = Path(getattr(adapter, "export_root", root / "export"))
-    export = export_root / scan_id
-    if not (export / "pose").is_dir():
-        export = scan_dir
-    for sub in _CONTENT_DIRS:
-        folder = export / sub
-        if folder.is_dir():
-            for path in sorted(folder.iterdir()):
-                if path.is_file():
-                    parts.append(["content", f"{sub}/{path.name}", sha256_file(path)])
-    for sub in _LISTED_DIRS:
-        folder = export / sub
-        if folder.is_dir():
-            for path in sorted(folder.iterdir()):
-                if path.is_file():
-                    parts.append(["size", f"{sub}/{path.name}", path.stat().st_size])
-    video = root / "videos" / f"{scan_id}.mp4"
-    if video.is_file():
-        parts.append(["size", f"videos/{video.name}", video.stat().st_size])
-    return digest([KEY_VERSION, scan_id, parts])
 
 
 def source_settings(source_cfg: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from ladderdata.pipeline.progress import NullReporter, Reporter
 from ladderdata.pipeline.scan_work import ScanTask, make_adapter, process_scan
 from ladderdata.pipeline.state import is_done, prepare_output, record_outcome
 from ladderdata.records import Family
+from ladderdata.sources import SOURCES
 from ladderdata.sources.base import scan_id_problem
 from ladderdata.validators.decontam import partition_scans, refuse_intersection
 from ladderdata.writers.layout import BuildLayout
@@ -78,7 +79,7 @@ def plan_scans(config: BuildConfig, *, limit_scans: int | None = None) -> ScanPl
     for i, src in enumerate(config.sources):
         if src.kind != "sample" and not Path(src.root).is_dir():  # the sample is generated when missing
             raise ConfigError(
-                f"{where}: sources[{i}].root: {src.root} not found; point it at the folder holding scans/"
+                f"{where}: sources[{i}].root: {src.root} not found; point it at {SOURCES[src.kind].root_hint}"
             )
         adapter = make_adapter(src)
         if src.scans == "all":

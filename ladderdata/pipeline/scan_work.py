@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from ladderdata.pipeline.coldstart import facts_jsonl
 from ladderdata.records import Family, QASample, SceneRecord
 from ladderdata.sources import SOURCES
 from ladderdata.sources.base import Source
-from ladderdata.writers.media import UndecodableImage, media_entry
+from ladderdata.writers.media import MediaEntry, media_entry_from_bytes, raw_relpath
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,19 @@ def make_adapter(cfg: SourceConfig, *, on_error: str | None = None) -> Source:
         raise ConfigError(f"sources.{cfg.name}.options: {err}; see the {cls.__name__} docstring") from None
 
 
+def colour_reader(sources: list[SourceConfig]) -> Callable[[MediaEntry], bytes]:
+    """`entry -> colour JPEG bytes` through each source's adapter (for images without a raw file)."""
+    configs = {s.name: s for s in sources}
+    adapters: dict[str, Source] = {}
+
+    def read(entry: MediaEntry) -> bytes:
+        if entry.source not in adapters:
+            adapters[entry.source] = make_adapter(configs[entry.source])
+        return adapters[entry.source].color_jpeg(entry.scan_id, entry.frame_index)
+
+    return read
+
+
 def _adapter(task: ScanTask) -> Source:
     # The manifest's on_error governs whole scans (see process_scan); inside a scan a bad frame or
     # object is dropped and counted in the scene stats ("skip": workers log nothing), unless --strict.
@@ -117,7 +131,7 @@ def _generator(family: str, generation: dict[str, Any]) -> Any:
 
 
 def _load_scene(task: ScanTask, adapter: Source, out: ScanOutcome) -> SceneRecord:
-    out.checksum = keys.scan_checksum(adapter, task.scan_id)
+    out.checksum = adapter.checksum(task.scan_id)
     out.scene_key = keys.scene_key(out.checksum, task.source)
     if task.scene_cache and task.scene_cache_key:
         cache, key_file = Path(task.scene_cache), Path(task.scene_cache_key)
@@ -133,36 +147,30 @@ def _load_scene(task: ScanTask, adapter: Source, out: ScanOutcome) -> SceneRecor
 
 
 def _media(
-    samples: list[QASample], scene: SceneRecord, task: ScanTask
+    samples: list[QASample], scene: SceneRecord, task: ScanTask, adapter: Source
 ) -> tuple[dict[str, dict[str, Any]], dict[int, str]]:
     """Media entries of every image the samples use (decoding and hashing run here, in parallel over
-    scans), and the frames whose colour image does not decode (frame index -> reason)."""
-    frames = {f.frame_index: f for f in scene.frames}
-    # video frames may lie outside the scene's kept frames (e.g. a frame with a lost pose): they sit
-    # in the same colour folder as the others
-    color_dir = Path(scene.frames[0].color_path).parent if scene.frames else None
+    scans), and the frames whose colour image is missing or does not decode (frame index -> reason).
+
+    The adapter gives each frame's colour bytes and raw file (video frames may lie outside the scene's
+    kept frames, e.g. a frame with a lost pose: the adapter finds them all the same)."""
     root = Path(task.source["root"])
     entries: dict[str, dict[str, Any]] = {}
     bad: dict[int, str] = {}
     for rel in sorted({rel for s in samples for rel in s.image}):
         index = int(Path(rel).stem)
-        frame = frames.get(index)
-        if frame is not None:
-            color_path: str | Path = frame.color_path
-        elif color_dir is not None:
-            color_path = color_dir / f"{index}.jpg"
-        else:
-            raise GenerationError(f"{task.scan_id}: sample image {rel} names a frame the scene lacks")
+        path = adapter.color_path(task.scan_id, index)
         try:
-            entry = media_entry(
+            entry = media_entry_from_bytes(
                 scan_id=task.scan_id,
                 frame_index=index,
-                color_path=color_path,
+                data=adapter.color_jpeg(task.scan_id, index),
+                raw=raw_relpath(path.absolute(), root) if path is not None else "",
                 source=task.source["name"],
-                source_root=root,
                 licensed=bool(task.source["licensed"]),
+                where=path if path is not None else f"{scene.scan_id} frame {index}",
             )
-        except UndecodableImage as err:
+        except SourceError as err:  # missing, unreadable or undecodable: the frame goes, not the scan
             if task.strict_frames:
                 raise
             bad[index] = str(err)
@@ -238,7 +246,7 @@ def _process_scan(task: ScanTask) -> ScanOutcome:
         scene = _load_scene(task, adapter, out)
         while True:
             samples = _generate(task, scene, out)
-            out.media, bad = _media(samples, scene, task)
+            out.media, bad = _media(samples, scene, task, adapter)
             if not bad:
                 break
             # A colour image that does not decode costs its frame, not the scan: drop the frame from

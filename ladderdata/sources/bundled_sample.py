@@ -2,7 +2,9 @@
 
 The sample is written in exact ScanNet layout by `ladderdata.sample.generate` (generated on first
 use when the folder is missing), so it is read by the very same adapter as real scans; only the
-source name (`sample`) and licence flag (freely redistributable) differ.
+source name (`sample`) and licence flag (freely redistributable) differ. The raw layout (raw files,
+checksum, colour frames) is ScanNet's too; `scan_ids`, `load` and `raw_files` generate a missing sample
+first, while the colour look-ups never do (`materialize` must not render into a user's raw copy).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ladderdata.records import SceneRecord
+from ladderdata.sources.base import RawFile
 from ladderdata.sources.scannet import ScanNetSource
 
 
@@ -58,6 +61,11 @@ class SampleSource(ScanNetSource):
         """One sample scan (generating the sample first when missing)."""
         self._ensure()
         return super().load(scan_id)
+
+    def raw_files(self, scan_id: str) -> list[RawFile]:
+        """The scan's raw files (generating the sample first when missing, as `load` would)."""
+        self._ensure()
+        return super().raw_files(scan_id)
 
 
 def _stderr_progress(root: Path):

@@ -11,6 +11,11 @@ Reads exactly the layout of reference/scannet-format.md (and docs/contracts.md f
   (camera-to-world in the mesh frame), depth/<i>.png, color/<i>.jpg, intrinsic/intrinsic_color.txt and
   intrinsic_depth.txt (preferred over the scene meta's intrinsics, which can disagree).
 
+The raw-layout methods (sources.base) answer from this layout: `raw_files` lists the scan files and the
+export (poses and intrinsics by content, colour, depth and the mp4 by size), `color_path` is the export's
+`color/<i>.jpg` (its bytes are what a build publishes), and `color_candidates` also looks in the places
+a user's raw copy may keep an export (in place under `scans/<scan>/`, or the export root itself).
+
 Everything is returned in the aligned frame: mesh points and poses are multiplied by axisAlignment
 (aligned pose = A @ pose). Boxes use all instance vertices: the axis-aligned box and the yaw-oriented
 box (minimum-area rectangle of the footprint). `SceneRecord.object_distances` holds the minimum
@@ -36,7 +41,7 @@ from __future__ import annotations
 import logging
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import shapely
@@ -64,7 +69,7 @@ from ladderdata.records import (
     VideoRecord,
 )
 from ladderdata.sources import scannet_files as files
-from ladderdata.sources.base import OnError, Source, check_scan_id, scan_id_problem
+from ladderdata.sources.base import OnError, RawFile, Source, check_scan_id, scan_id_problem
 from ladderdata.sources.labels import LabelMap, normalize_label
 from ladderdata.sources.ply import read_mesh
 
@@ -116,6 +121,7 @@ class ScanNetSource(Source):
 
     name = "scannet"
     licensed = True
+    root_hint = "the folder holding scans/"
 
     def __init__(
         self,
@@ -188,6 +194,55 @@ class ScanNetSource(Source):
             else:
                 self._record_skip(ascii(entry), problem)
         return ids
+
+    # ------------------------------------------------------------------ raw layout
+    def raw_files(self, scan_id: str) -> list[RawFile]:
+        """Scene meta, mesh, segments and aggregations (content); the export's poses and intrinsics
+        (content); its colour and depth frames and the scan's mp4 (size only: hashing every JPEG of a
+        ScanNet scan would cost more than loading it)."""
+        check_scan_id(scan_id, str(self.root / "scans"))
+        scan_dir = self.root / "scans" / scan_id
+        out: list[RawFile] = []
+        if scan_dir.is_dir():
+            names = [f"{scan_id}.txt", f"{scan_id}_vh_clean_2.ply"]
+            names += sorted(p.name for p in scan_dir.glob(f"{scan_id}_vh_clean_2*.segs.json"))
+            names += [f"{scan_id}.aggregation.json", f"{scan_id}_vh_clean.aggregation.json"]
+            out += [RawFile(scan_dir / n, n) for n in dict.fromkeys(names) if (scan_dir / n).is_file()]
+        export = self._find_export(scan_id)
+        if export is not None:
+            for sub, hashed in (("pose", True), ("intrinsic", True), ("color", False), ("depth", False)):
+                folder = export / sub
+                if folder.is_dir():
+                    out += [
+                        RawFile(path, f"{sub}/{path.name}", hashed)
+                        for path in sorted(folder.iterdir())
+                        if path.is_file()
+                    ]
+        video = self._video_path(scan_id)
+        if video.is_file():
+            out.append(RawFile(video, f"videos/{video.name}", hashed=False))
+        return out
+
+    def color_path(self, scan_id: str, frame_index: int) -> Path:
+        """`<export>/color/<frame_index>.jpg` of the scan's export (the default export folder when the
+        scan has none, so a read names the file a user would expect)."""
+        check_scan_id(scan_id, str(self.root / "scans"))
+        export = self._find_export(scan_id) or self.export_root / scan_id
+        return export / "color" / f"{int(frame_index)}.jpg"
+
+    def color_candidates(self, scan_id: str, frame_index: int, recorded: str) -> list[Path]:
+        """The recorded path under this root, then the colour file in every place an export may sit in a
+        raw copy: in place in `scans/<scan>/`, `<export_root>/<scan>/` and `<root>/<scan>/` (the export
+        root itself passed as the root); an absolute recorded path last."""
+        check_scan_id(scan_id, str(self.root / "scans"))
+        rec = PurePosixPath(recorded) if recorded else None
+        tail = ("color", f"{int(frame_index)}.jpg")
+        out = [self.root.joinpath(*rec.parts)] if rec is not None and not rec.is_absolute() else []
+        for base in (self.root / "scans" / scan_id, self.export_root / scan_id, self.root / scan_id):
+            out.append(base.joinpath(*tail))
+        if rec is not None and rec.is_absolute():
+            out.append(Path(recorded))
+        return list(dict.fromkeys(out))
 
     # ------------------------------------------------------------------ one scan
     def load(self, scan_id: str) -> SceneRecord:
@@ -496,10 +551,17 @@ class ScanNetSource(Source):
         return sorted(out)
 
     # ------------------------------------------------------------------ frames
-    def _export_dir(self, scan_id: str, scan_dir: Path) -> Path:
-        for candidate in (self.export_root / scan_id, scan_dir):
+    def _find_export(self, scan_id: str) -> Path | None:
+        """The scan's SensReader export: `<export_root>/<scan>/`, else in place in `scans/<scan>/`."""
+        for candidate in (self.export_root / scan_id, self.root / "scans" / scan_id):
             if (candidate / "pose").is_dir():
                 return candidate
+        return None
+
+    def _export_dir(self, scan_id: str, scan_dir: Path) -> Path:
+        found = self._find_export(scan_id)
+        if found is not None:
+            return found
         raise SourceError.at(
             self.export_root / scan_id / "pose",
             f"no SensReader export (looked in {self.export_root / scan_id} and {scan_dir})",
@@ -715,6 +777,9 @@ class ScanNetSource(Source):
             visibility=entries,
         )
 
+    def _video_path(self, scan_id: str) -> Path:
+        return self.root / "videos" / f"{scan_id}.mp4"
+
     def _video(self, scan_id: str, indices: list[int]) -> VideoRecord:
         """The colour stream as a video: `videos/<scan>.mp4` when the source has one, else a frame list.
 
@@ -722,7 +787,7 @@ class ScanNetSource(Source):
         header gives the rate and frame count. Without one the video is every exported frame at the
         sensor rate, for the video generator to resample.
         """
-        path = self.root / "videos" / f"{scan_id}.mp4"
+        path = self._video_path(scan_id)
         if path.is_file():
             import cv2
 

@@ -6,8 +6,9 @@ file's path relative to its source root. `--media copy` copies the raw JPEG byte
 `images/<scan_id>/<frame_index>.jpg` (so `materialize` can rebuild a reference build byte for byte from
 the user's own raw copy); `--media reference` writes the paths and checksums only.
 
-Entries are made where the frames are read (the per-scan workers, `media_entry`), so hashing runs in
-parallel; the writer only merges them, and copies (checking each file against its recorded hash).
+Entries are made where the frames are read (the per-scan workers, `media_entry`, on the bytes the
+source adapter gives: `Source.color_jpeg`), so hashing runs in parallel; the writer only merges them,
+and copies (checking each file against its recorded hash).
 `media_entry` decodes every image completely before hashing the very bytes it decoded (a JPEG cut after
 its header has a valid header: only a full decode notices), so the hash, and therefore the copy, only
 ever names an image that decodes.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -39,7 +40,9 @@ class MediaEntry:
     source: str
     licensed: bool
     raw: str
-    """Colour file path relative to the source root (POSIX separators)."""
+    """Where the bytes come from: the colour file's path relative to the source root (POSIX
+    separators; absolute when outside it), empty when the source keeps colour in a container
+    (`Source.color_path` is None: the bytes come from `Source.color_jpeg`)."""
     sha256: str
     bytes: int
 
@@ -91,6 +94,24 @@ def check_decodes(data: bytes, path: str | Path) -> tuple[int, int]:
     return size
 
 
+def media_entry_from_bytes(
+    *,
+    scan_id: str,
+    frame_index: int,
+    data: bytes,
+    raw: str,
+    source: str,
+    licensed: bool,
+    where: str | Path,
+) -> MediaEntry:
+    """Decode, then hash the colour JPEG `data` of one frame (UndecodableImage naming `where` when it
+    does not decode completely); `raw` is recorded as where the bytes come from (see MediaEntry.raw)."""
+    check_decodes(data, where)
+    return MediaEntry(
+        scan_id, int(frame_index), source, licensed, raw, hashlib.sha256(data).hexdigest(), len(data)
+    )
+
+
 def media_entry(
     *,
     scan_id: str,
@@ -100,8 +121,8 @@ def media_entry(
     source_root: str | Path,
     licensed: bool,
 ) -> MediaEntry:
-    """Decode, then hash one colour frame and describe it (SourceError when the file is missing,
-    UndecodableImage when it does not decode completely)."""
+    """`media_entry_from_bytes` of a colour file (relative paths are under `source_root`, and `raw` is
+    the path relative to it); UndecodableImage when the file is missing or does not decode completely."""
     path = Path(color_path)
     if not path.is_absolute():
         path = Path(source_root) / path
@@ -111,10 +132,14 @@ def media_entry(
         raise UndecodableImage.at(
             path, "colour frame used by a question is missing", "re-export the scan"
         ) from None
-    check_decodes(data, path)
-    sha = hashlib.sha256(data).hexdigest()
-    return MediaEntry(
-        scan_id, int(frame_index), source, licensed, raw_relpath(path, source_root), sha, len(data)
+    return media_entry_from_bytes(
+        scan_id=scan_id,
+        frame_index=frame_index,
+        data=data,
+        raw=raw_relpath(path, source_root),
+        source=source,
+        licensed=licensed,
+        where=path,
     )
 
 
@@ -125,11 +150,14 @@ def write_media(
     source_roots: Mapping[str, Path],
     *,
     on_copy: Any = None,
+    read_unfiled: Callable[[MediaEntry], bytes] | None = None,
 ) -> dict[str, Any]:
     """Write `meta/media.json` and, for `copy`, the image files; returns a summary for the stats.
 
     `on_copy(n)` is called after each copied image (progress). In copy mode, files under `images/` that
-    no row uses any more (from an earlier run of this build) are removed.
+    no row uses any more (from an earlier run of this build) are removed. An entry without a raw file
+    (`raw` empty: its source keeps colour in a container) is read with `read_unfiled(entry)` (the
+    adapter's `Source.color_jpeg`).
     """
     copied = reused = 0
     if policy == "copy":
@@ -139,13 +167,17 @@ def write_media(
             if dest.is_file() and sha256_file(dest) == entry.sha256:
                 reused += 1
             else:
-                src = Path(source_roots[entry.source]) / entry.raw
-                try:
-                    data = src.read_bytes()
-                except FileNotFoundError:
-                    raise SourceError.at(
-                        src, "image vanished during the build", "restore it and resume"
-                    ) from None
+                if entry.raw or read_unfiled is None:
+                    src: str | Path = Path(source_roots[entry.source]) / entry.raw
+                    try:
+                        data = src.read_bytes()
+                    except FileNotFoundError:
+                        raise SourceError.at(
+                            src, "image vanished during the build", "restore it and resume"
+                        ) from None
+                else:
+                    src = f"{entry.source} scan {entry.scan_id} frame {entry.frame_index}"
+                    data = read_unfiled(entry)
                 if hashlib.sha256(data).hexdigest() != entry.sha256:
                     raise OutputError.at(
                         src, "image changed during the build (sha256 differs)", "rebuild with --overwrite"

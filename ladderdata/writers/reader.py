@@ -40,8 +40,9 @@ GROUNDING_FAMILIES = (Family.localization,)
 SPATIAL_FAMILIES = tuple(f for f in FAMILY_ORDER if f not in GROUNDING_FAMILIES)
 COLDSTART_COLUMNS = ("question_id", "prompt", "solution", "image", "data_type")
 """Published cold-start keys, in the published order."""
-_MEDIA_KEYS = ("scan_id", "source", "raw", "sha256", "bytes")
-"""Keys every `meta/media.json` image record must have (`frame_index`, `licensed` may be absent)."""
+_MEDIA_KEYS = ("scan_id", "frame_index", "source", "raw", "sha256", "bytes")
+"""Keys every `meta/media.json` image record must have (`licensed` may be absent); materialize asks the
+source adapter for a frame by its index, so `frame_index` is required."""
 
 
 class BuildReadError(OutputError):
@@ -347,7 +348,12 @@ class BuildReader:
                     f"image {relpath!r} lacks {', '.join(missing)}",
                     "rebuild with the current ladderdata",
                 )
-            index.images[relpath] = media_entry_of(rec)
+            try:
+                index.images[relpath] = media_entry_of(rec)
+            except (TypeError, ValueError):
+                raise self.error.at(
+                    path, f"image {relpath!r}: frame_index and bytes must be integers", "rebuild the build"
+                ) from None
         return index
 
     def scan_media(self, scan_id: str) -> dict[str, MediaEntry]:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from ladderdata.errors import OutputError
 from ladderdata.writers.layout import BuildLayout
-from ladderdata.writers.media import UndecodableImage, media_entry, write_media
+from ladderdata.writers.media import UndecodableImage, media_entry, media_entry_from_bytes, write_media
 
 
 def _jpeg(shade: int) -> bytes:
@@ -128,4 +128,26 @@ def test_an_image_cut_after_its_header_is_refused_before_hashing(tmp_path: Path)
             source="s",
             source_root=tmp_path / "raw",
             licensed=False,
+        )
+
+
+def test_an_image_without_a_raw_file_is_copied_from_the_reader(tmp_path: Path) -> None:
+    """A source that keeps colour in a container records `raw` empty; copy asks its adapter's reader."""
+    data = BLOBS[20]
+    entry = media_entry_from_bytes(
+        scan_id="scene0001_00", frame_index=20, data=data, raw="", source="s", licensed=False, where="pack"
+    )
+    asked: list[tuple[str, int]] = []
+
+    def read(e):  # noqa: ANN001, ANN202
+        asked.append((e.scan_id, e.frame_index))
+        return data
+
+    layout = BuildLayout(tmp_path / "build")
+    write_media(layout, "copy", {"scene0001_00/20.jpg": entry}, {"s": tmp_path}, read_unfiled=read)
+    assert layout.image("scene0001_00/20.jpg").read_bytes() == data and asked == [("scene0001_00", 20)]
+    layout.image("scene0001_00/20.jpg").unlink()
+    with pytest.raises(OutputError, match="s scan scene0001_00 frame 20: image changed during the build"):
+        write_media(
+            layout, "copy", {"scene0001_00/20.jpg": entry}, {"s": tmp_path}, read_unfiled=lambda e: BLOBS[10]
         )

@@ -153,7 +153,7 @@ def test_errors_are_one_line_in_the_callers_class(tmp_path: Path):
         BuildReader(tmp_path).media_index(required=True)
     assert isinstance(err.value, LadderDataError) and "\n" not in str(err.value)
     layout.media_json.write_text(json.dumps({"images": {"s/1.jpg": {"scan_id": "s"}}}), encoding="utf-8")
-    with pytest.raises(BuildReadError, match="'s/1.jpg' lacks source, raw, sha256, bytes"):
+    with pytest.raises(BuildReadError, match="'s/1.jpg' lacks frame_index, source, raw, sha256, bytes"):
         BuildReader(tmp_path).media_index()
 
 

@@ -36,25 +36,34 @@ def select_views(
     """
     if n_frames < n_views:
         return None
-    sets = [frozenset(i for i in needed if shows(pos, i)) for pos in range(n_frames)]
-    uncovered = set(needed)
+    ids = list(dict.fromkeys(needed))
+    shown = np.array([[shows(pos, i) for i in ids] for pos in range(n_frames)], dtype=bool)
+    return select_views_shown(shown.reshape(n_frames, len(ids)), n_views, rng)
+
+
+def select_views_shown(shown: np.ndarray, n_views: int, rng: random.Random) -> list[int] | None:
+    """`select_views` from a (frames, objects) boolean matrix: whether each frame shows each needed
+    object (distinct objects). The greedy cover scores every frame at once with numpy; ties and the
+    seeded choices are taken exactly as `select_views` describes."""
+    n_frames = len(shown)
+    if n_frames < n_views:
+        return None
+    shown_count = shown.sum(axis=1)  # second key: needed objects shown, covered or not
+    uncovered = np.ones(shown.shape[1], dtype=bool)
+    taken = np.zeros(n_frames, dtype=bool)
     chosen: list[int] = []
-    while uncovered:
-        best_key = None
-        ties: list[int] = []
-        for pos, shown in enumerate(sets):
-            if pos in chosen:
-                continue
-            key = (len(shown & uncovered), len(shown))
-            if best_key is None or key > best_key:
-                best_key, ties = key, [pos]
-            elif key == best_key:
-                ties.append(pos)
-        if best_key is None or best_key[0] == 0:
+    while uncovered.any():
+        # first key: still-unshown objects the frame shows; frames already chosen never compete
+        gain = np.where(taken, -1, shown[:, uncovered].sum(axis=1))
+        best = int(gain.max())
+        if best <= 0:
             return None
+        first = gain == best
+        ties = np.flatnonzero(first & (shown_count == shown_count[first].max())).tolist()
         pick = rng.choice(ties)
         chosen.append(pick)
-        uncovered -= sets[pick]
+        taken[pick] = True
+        uncovered &= ~shown[pick]
         if len(chosen) > n_views:
             return None
     timeline = np.arange(n_frames)

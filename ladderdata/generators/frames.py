@@ -101,12 +101,18 @@ class VideoTimeline:
             self.positions[k] for k in uniform_positions(len(self.positions), n_frames)
         ]
         self._index = index
+        self._first: dict[tuple[int, ...], float | None] = {}
 
     def first_appearance(self, instance_ids: list[int]) -> float | None:
         """Earliest time any of the instances appears over the whole clip (every frame, not only the
-        sampled ones); None when it never does."""
-        seen = [self.times[p] for p in self.positions if any(self._index.appears(p, i) for i in instance_ids)]
-        return min(seen) if seen else None
+        sampled ones); None when it never does. Kept per instance set (cold-start traces ask again)."""
+        key = tuple(instance_ids)
+        if key not in self._first:
+            seen = [
+                self.times[p] for p in self.positions if any(self._index.appears(p, i) for i in instance_ids)
+            ]
+            self._first[key] = min(seen) if seen else None
+        return self._first[key]
 
     def first_shown_appearance(self, instance_ids: list[int], threshold: float, margin: float) -> int | None:
         """Position among the sampled frames of the first one in which any of the instances clearly

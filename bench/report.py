@@ -128,14 +128,19 @@ def table(results: dict[str, Any]) -> str:
         f"{results['config']['frame_stride']}, media {results['config']['media_policy']}",
         "",
         f"{'scans':>5} {'build s':>8} {'scans/s':>8} {'samples/s':>9} {'rows':>6} {'peak MB':>8} "
-        f"{'floor s':>8} {'build/floor':>11}",
+        f"{'floor s':>8} {'build/floor':>11} {'CPU s b/f':>12} {'CPU b/f':>8}",
     ]
     for s in results["sizes"]:
         b = s["build"]
+        # CPU seconds of both processes (interpreter start included): on a loaded machine, where the
+        # wall times measure the other jobs as much as this one, their ratio is the steadier figure
+        b_cpu, f_cpu = b.get("cpu_seconds"), s["floor"].get("cpu_seconds")
+        cpu_ratio = b_cpu / f_cpu if b_cpu and f_cpu else None
+        cpu_pair = "-" if cpu_ratio is None else f"{b_cpu:.1f}/{f_cpu:.1f}"
         lines.append(
             f"{s['scans']:>5} {b['seconds']:>8.1f} {b['scans_per_s']:>8.3f} {b['samples_per_s']:>9.1f} "
             f"{b['rows_written']:>6} {_mb(b['peak_rss_bytes']):>8} {_f(s['floor']['seconds'], '.1f'):>8} "
-            f"{_f(s.get('build_over_floor')):>11}"
+            f"{_f(s.get('build_over_floor')):>11} {cpu_pair:>12} {_f(cpu_ratio):>8}"
         )
     fit = results["fit"]
     lines.append(

@@ -10,7 +10,10 @@ In one run, on procedural scans in ScanNet layout (bench/scans.py, cached under 
    each run BENCH_REPEATS times interleaved, the fastest kept (other work on a shared machine only
    ever slows a run down);
 4. the output bytes of every variant compared with the local `--workers 1` build;
-5. re-generation with another seed on the cached scene records (`--overwrite` keeps `scenes/`).
+5. re-generation with another seed on the cached scene records (`--overwrite` keeps `scenes/`);
+6. generation speed (bench/generation.py): CPU ms per emitted sample per family with the per-scan caps
+   lifted, on the cached scene records of the largest build (no decode), beside a fixed reference
+   workload timed in the same process (the ratio stays comparable across machines).
 
 Builds use the default manifest (manifests/sample.yaml: families, quotas, generation settings, media
 policy) with its source pointed at the benchmark scans; quotas that few scans cannot meet are allowed
@@ -170,6 +173,23 @@ def tree_digest(out: Path) -> dict[str, str]:
     return digests
 
 
+def generation(work: Path, manifest: Path, build_out: Path) -> dict[str, Any]:
+    """The generation row (bench.generation) on a finished build's scene records, in its own process."""
+    cmd = [sys.executable, "-m", "bench.generation", "--scenes", str(build_out), "--manifest", str(manifest)]
+    log(f"generation speed on the scene records of {build_out.name} (caps lifted) ...")
+    m = run_measured(cmd, cwd=REPO)
+    if m.returncode != 0:
+        raise SystemExit(f"generation bench failed (exit {m.returncode}):\n{m.stderr[-4000:]}")
+    got = json.loads(m.stdout)
+    fams = got["families"]
+    log(
+        "  "
+        + ", ".join(f"{k} {v['ms_per_sample']:.2f} ms" for k, v in fams.items() if v["ms_per_sample"])
+        + f" per sample (reference round {got['reference_round_ms'] * 1000:.1f} us)"
+    )
+    return got
+
+
 def profile(work: Path, manifest: Path) -> Path:
     """pyinstrument over one `--workers 1` build (text report)."""
     out = work / "builds" / "profile"
@@ -316,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         "fresh_scans_stage": fresh["stages"]["scans"],
         "scene_cache_reused": cached["scene_cache_reused"],
     }
+    results["generation"] = generation(work, manifests[speed_size], Path(fresh["out"]))
     results["runs"] = runs
     results["targets"] = check_targets(results)
     if os.environ.get("BENCH_PROFILE") == "1":

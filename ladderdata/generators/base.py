@@ -135,7 +135,7 @@ class Generator:
 
     def generate(self, scene: SceneRecord, seed: int) -> list[QASample]:
         """Samples for one scene; deterministic for (scene, settings, seed)."""
-        run = Run(index=SceneIndex(scene, self.settings), seed=int(seed))
+        run = Run(index=SceneIndex.of(scene, self.settings), seed=int(seed))
         out: list[QASample] = []
         for qt in self.question_types:
             cap = self.settings.max_per_scan(self.family, qt)

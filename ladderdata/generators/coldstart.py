@@ -21,7 +21,7 @@ import math
 from typing import Any
 
 from ladderdata.generators import rules
-from ladderdata.generators.direction_rules import allocentric_decision, allocentric_inputs, camera_decision
+from ladderdata.generators.direction_rules import allocentric_decision, camera_decision
 from ladderdata.generators.frames import VideoTimeline
 from ladderdata.generators.measures import camera_extents
 from ladderdata.generators.scene_index import SceneIndex
@@ -45,7 +45,7 @@ def scan_facts(
     scene: SceneRecord, settings: GenerationSettings, samples: list[QASample]
 ) -> dict[str, dict[str, Any]]:
     """Facts of every spatial sample of one scan, keyed by sample id."""
-    index = SceneIndex(scene, settings)
+    index = SceneIndex.of(scene, settings)  # the generators' index of this scene, caches and all
     ctx = _Scan(index, settings)
     return {s.sample_id: trace_facts(ctx, s) for s in samples if s.family in SPATIAL}
 
@@ -128,8 +128,7 @@ def _best_view(ctx: _Scan, positions: list[int], views: list[int], obj: ObjectRe
 
 def _placement(ctx: _Scan, pos: int, obj: ObjectRecord) -> dict[str, Any]:
     """Where the object sits in one frame: image side and distance from the camera."""
-    frame = ctx.index.frames[pos]
-    (x0, x1), (z0, z1) = camera_extents(obj.shape, frame.pose_array())
+    (x0, x1), (z0, z1) = camera_extents(obj.shape, ctx.index.pose(pos), ctx.index.corners(obj))
     x, z = 0.5 * (x0 + x1), 0.5 * (z0 + z1)
     ratio = x / z if z > 1e-6 else 0.0
     side = "left" if ratio < -SIDE_TOLERANCE else "right" if ratio > SIDE_TOLERANCE else "middle"
@@ -212,9 +211,9 @@ def _relative_distance(ctx: _Scan, sample: QASample, positions: list[int]) -> di
 
 def _camera_direction(ctx: _Scan, sample: QASample, positions: list[int]) -> dict[str, Any]:
     subject, reference = (ctx.obj(o) for o in sample.reference["objects"][:2])
-    pose = ctx.index.frames[positions[0]].pose_array()
-    sx, sz = camera_extents(subject.shape, pose)
-    rx, rz = camera_extents(reference.shape, pose)
+    pose = ctx.index.pose(positions[0])
+    sx, sz = camera_extents(subject.shape, pose, ctx.index.corners(subject))
+    rx, rz = camera_extents(reference.shape, pose, ctx.index.corners(reference))
     subtype, decision = camera_decision(sx, sz, rx, rz, ctx.settings)
 
     def where(x: tuple[float, float], z: tuple[float, float]) -> dict[str, str]:
@@ -236,7 +235,7 @@ def _camera_direction(ctx: _Scan, sample: QASample, positions: list[int]) -> dic
 def _allocentric_direction(ctx: _Scan, sample: QASample, positions: list[int]) -> dict[str, Any]:
     p, o, q = (ctx.obj(x) for x in sample.reference["objects"][:3])
     difficulty = sample.subtype or "medium"
-    inputs = allocentric_inputs(p, o, q)
+    inputs = ctx.index.allocentric_inputs(p, o, q)
     p_xy, o_xy, q_xy = inputs.p_xy, inputs.o_xy, inputs.q_xy
     decision = allocentric_decision(inputs, difficulty, ctx.settings)
     angle = rules.ccw_angle_deg(p_xy, o_xy, q_xy)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from ladderdata.generators import rules
 from ladderdata.generators.base import NO_FRAME_WITH_ALL_VISIBLE, TOO_FEW_UNIQUE_OBJECTS, Candidate, Run
 from ladderdata.generators.combos import seeded_combinations
-from ladderdata.generators.direction_rules import allocentric_decision, allocentric_inputs, camera_decision
+from ladderdata.generators.direction_rules import allocentric_decision, camera_decision
 from ladderdata.generators.measures import camera_extents, floor_xy
 from ladderdata.records import QuestionType
 
@@ -89,7 +89,7 @@ class _Triple:
         if key not in self._decisions:
             p, o, q = (self.run.index.unique[lab] for lab in roles)
             self._decisions[key] = allocentric_decision(
-                allocentric_inputs(p, o, q), difficulty, self.settings
+                self.run.index.allocentric_inputs(p, o, q), difficulty, self.settings
             )
         return self._decisions[key]
 
@@ -183,7 +183,8 @@ def camera_draws(
 
     def extent(pos: int, label: str):
         if (pos, label) not in extents:
-            extents[(pos, label)] = camera_extents(idx.unique[label].shape, idx.frames[pos].pose_array())
+            obj = idx.unique[label]
+            extents[(pos, label)] = camera_extents(obj.shape, idx.pose(pos), idx.corners(obj))
         return extents[(pos, label)]
 
     offers: dict[tuple[str, str], dict[tuple[str, str], tuple[int, tuple[str, str]]]] = {}

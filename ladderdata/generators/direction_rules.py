@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ladderdata.generators import rules
 from ladderdata.generators.measures import box_corners, floor_xy, footprint_gap
 from ladderdata.generators.settings import GenerationSettings
@@ -29,14 +31,24 @@ class AllocentricInputs:
 
 
 def allocentric_inputs(p: ObjectRecord, o: ObjectRecord, q: ObjectRecord) -> AllocentricInputs:
-    """Stand by `p`, face `o`, locate `q`: floor positions, target corners, footprint gap."""
+    """Stand by `p`, face `o`, locate `q`: floor positions, target corners, footprint gap.
+
+    (`SceneIndex.allocentric_inputs` gives the same from per-scene caches.)"""
+    # Q on (or beside) the object you stand by or face: its side depends on where exactly you stand
+    gap = min(footprint_gap(q.shape, p.shape), footprint_gap(q.shape, o.shape))
+    return inputs_from(p, o, q, box_corners(q.shape), gap)
+
+
+def inputs_from(
+    p: ObjectRecord, o: ObjectRecord, q: ObjectRecord, q_corners: np.ndarray, gap: float
+) -> AllocentricInputs:
+    """AllocentricInputs from Q's box corners (8, 3) and the footprint gap, computed elsewhere."""
     return AllocentricInputs(
         p_xy=floor_xy(p.shape),
         o_xy=floor_xy(o.shape),
         q_xy=floor_xy(q.shape),
-        corners=[(float(x), float(y)) for x, y in box_corners(q.shape)[:, :2]],
-        # Q on (or beside) the object you stand by or face: its side depends on where exactly you stand
-        footprint_gap_m=min(footprint_gap(q.shape, p.shape), footprint_gap(q.shape, o.shape)),
+        corners=[(float(x), float(y)) for x, y in q_corners[:, :2].tolist()],
+        footprint_gap_m=gap,
     )
 
 

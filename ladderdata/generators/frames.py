@@ -36,25 +36,34 @@ def select_views(
     """
     if n_frames < n_views:
         return None
-    sets = [frozenset(i for i in needed if shows(pos, i)) for pos in range(n_frames)]
-    uncovered = set(needed)
+    ids = list(dict.fromkeys(needed))
+    shown = np.array([[shows(pos, i) for i in ids] for pos in range(n_frames)], dtype=bool)
+    return select_views_shown(shown.reshape(n_frames, len(ids)), n_views, rng)
+
+
+def select_views_shown(shown: np.ndarray, n_views: int, rng: random.Random) -> list[int] | None:
+    """`select_views` from a (frames, objects) boolean matrix: whether each frame shows each needed
+    object (distinct objects). The greedy cover scores every frame at once with numpy; ties and the
+    seeded choices are taken exactly as `select_views` describes."""
+    n_frames = len(shown)
+    if n_frames < n_views:
+        return None
+    shown_count = shown.sum(axis=1)  # second key: needed objects shown, covered or not
+    uncovered = np.ones(shown.shape[1], dtype=bool)
+    taken = np.zeros(n_frames, dtype=bool)
     chosen: list[int] = []
-    while uncovered:
-        best_key = None
-        ties: list[int] = []
-        for pos, shown in enumerate(sets):
-            if pos in chosen:
-                continue
-            key = (len(shown & uncovered), len(shown))
-            if best_key is None or key > best_key:
-                best_key, ties = key, [pos]
-            elif key == best_key:
-                ties.append(pos)
-        if best_key is None or best_key[0] == 0:
+    while uncovered.any():
+        # first key: still-unshown objects the frame shows; frames already chosen never compete
+        gain = np.where(taken, -1, shown[:, uncovered].sum(axis=1))
+        best = int(gain.max())
+        if best <= 0:
             return None
+        first = gain == best
+        ties = np.flatnonzero(first & (shown_count == shown_count[first].max())).tolist()
         pick = rng.choice(ties)
         chosen.append(pick)
-        uncovered -= sets[pick]
+        taken[pick] = True
+        uncovered &= ~shown[pick]
         if len(chosen) > n_views:
             return None
     timeline = np.arange(n_frames)
@@ -92,12 +101,18 @@ class VideoTimeline:
             self.positions[k] for k in uniform_positions(len(self.positions), n_frames)
         ]
         self._index = index
+        self._first: dict[tuple[int, ...], float | None] = {}
 
     def first_appearance(self, instance_ids: list[int]) -> float | None:
         """Earliest time any of the instances appears over the whole clip (every frame, not only the
-        sampled ones); None when it never does."""
-        seen = [self.times[p] for p in self.positions if any(self._index.appears(p, i) for i in instance_ids)]
-        return min(seen) if seen else None
+        sampled ones); None when it never does. Kept per instance set (cold-start traces ask again)."""
+        key = tuple(instance_ids)
+        if key not in self._first:
+            seen = [
+                self.times[p] for p in self.positions if any(self._index.appears(p, i) for i in instance_ids)
+            ]
+            self._first[key] = min(seen) if seen else None
+        return self._first[key]
 
     def first_shown_appearance(self, instance_ids: list[int], threshold: float, margin: float) -> int | None:
         """Position among the sampled frames of the first one in which any of the instances clearly

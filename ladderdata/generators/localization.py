@@ -39,7 +39,7 @@ class LocalizationGenerator(Generator):
 
     def ground(self, scene: SceneRecord, singles: list[QASample], seed: int) -> list[QASample]:
         """One grounding row per single-image sample (refusals counted under `no_2d_box`)."""
-        run = Run(index=SceneIndex(scene, self.settings), seed=int(seed))
+        run = Run(index=SceneIndex.of(scene, self.settings), seed=int(seed))
         frames = {f.frame_index: f for f in scene.frames}
         out = []
         for single in singles:

@@ -54,7 +54,10 @@ def floor_xy(box: Box3D) -> tuple[float, float]:
     return float(box.center[0]), float(box.center[1])
 
 
-def camera_extents(box: Box3D, pose: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(min, max) of the box corners along camera x (right) and z (depth) for a camera-to-world pose."""
-    cam = transforms.world_to_camera(box_corners(box), pose)
+def camera_extents(
+    box: Box3D, pose: np.ndarray, corners: np.ndarray | None = None
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(min, max) of the box corners along camera x (right) and z (depth) for a camera-to-world pose
+    (`corners`: the box's `box_corners`, when the caller keeps them)."""
+    cam = transforms.world_to_camera(box_corners(box) if corners is None else corners, pose)
     return (float(cam[:, 0].min()), float(cam[:, 0].max())), (float(cam[:, 2].min()), float(cam[:, 2].max()))

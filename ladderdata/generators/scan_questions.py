@@ -27,7 +27,7 @@ from ladderdata.generators.base import (
 )
 from ladderdata.generators.combos import seeded_combinations
 from ladderdata.generators.direction_draws import allocentric_draws
-from ladderdata.generators.direction_rules import allocentric_decision, allocentric_inputs
+from ladderdata.generators.direction_rules import allocentric_decision
 from ladderdata.records import FrameRecord, ObjectRecord, QASample, QuestionType
 
 QT = QuestionType
@@ -256,7 +256,7 @@ class ScanQuestionGenerator(Generator):
     ) -> QASample | str:
         p, o, q = (run.index.unique[lab] for lab in roles)
         s = self.settings
-        inputs = allocentric_inputs(p, o, q)
+        inputs = run.index.allocentric_inputs(p, o, q)
         p_xy, o_xy, q_xy, corners, gap = (
             inputs.p_xy,
             inputs.o_xy,

@@ -5,7 +5,12 @@ distance between the two objects' surface points. Adapters measure them once per
 vertex (`SceneRecord.object_distances`); a pair they did not measure falls back to the objects' stored
 point samples (KD-tree), and only objects without points to their oriented boxes.
 
-Built once per `generate` call from a SceneRecord and the settings. Vocabulary rules
+Built from a SceneRecord and the settings, and shared by every family generating from the same scene
+with the same settings (`SceneIndex.of`). Geometry each family asks for again and again is computed
+once per scene and kept: each object's box corners and floor footprint, footprint gaps, allocentric
+rule inputs per role order, and the multi-view "shown" rule of every (frame, object) as one boolean
+matrix. Each cached value is computed by the same function on the same inputs as before, so answers
+are bit-identical. Vocabulary rules
 (question-rules.md): excluded categories are never asked about; a category may be named with "the"
 only when it has exactly one instance in the scan (counted over every instance, however small, so a
 second tiny chair still makes "the chair" ambiguous); objects below `min_object_size_m` are not named.
@@ -13,13 +18,34 @@ second tiny chair still makes "the chair" ambiguous); objects below `min_object_
 
 from __future__ import annotations
 
-from ladderdata.generators.measures import box_distance, point_distance
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+
+from ladderdata.generators.measures import box_corners, box_distance, footprint, point_distance
 from ladderdata.generators.settings import GenerationSettings
 from ladderdata.records import FrameRecord, ObjectRecord, ObjectVisibility, SceneRecord
+
+if TYPE_CHECKING:
+    from ladderdata.generators.direction_rules import AllocentricInputs
+
+_LAST: list[SceneIndex] = []
+"""The most recently built index (one: memory stays flat however many scenes a worker runs)."""
 
 
 class SceneIndex:
     """Lookups over one scene (frames sorted by frame index)."""
+
+    @classmethod
+    def of(cls, scene: SceneRecord, settings: GenerationSettings) -> SceneIndex:
+        """The index of `scene` under `settings`, reused while the same scene object is asked for with
+        equal settings (every family of a scan in turn), else built anew."""
+        if _LAST and _LAST[0].scene is scene and _LAST[0].settings == settings:
+            return _LAST[0]
+        index = cls(scene, settings)
+        _LAST[:] = [index]
+        return index
 
     def __init__(self, scene: SceneRecord, settings: GenerationSettings):
         self.scene = scene
@@ -44,6 +70,13 @@ class SceneIndex:
         self._distances: dict[tuple[int, int], float] = {
             (int(a), int(b)): float(d) for a, b, d in scene.object_distances
         }
+        self._corners: dict[int, np.ndarray] = {}
+        self._footprints: dict[int, shapely.Polygon] = {}
+        self._gaps: dict[tuple[int, int], float] = {}
+        self._allocentric: dict[tuple[int, int, int], AllocentricInputs] = {}
+        self._shown: np.ndarray | None = None
+        self._poses: dict[int, np.ndarray] = {}
+        self._columns: dict[int, int] = {}
 
     @property
     def labels(self) -> list[str]:
@@ -59,6 +92,60 @@ class SceneIndex:
             else:
                 self._distances[key] = box_distance(a.shape, b.shape)
         return self._distances[key]
+
+    # --- per-object geometry, computed once per scene ----------------------------------------------
+    def corners(self, obj: ObjectRecord) -> np.ndarray:
+        """`measures.box_corners(obj.shape)`, kept per object (read-only: callers never modify it)."""
+        got = self._corners.get(obj.instance_id)
+        if got is None:
+            got = self._corners[obj.instance_id] = box_corners(obj.shape)
+        return got
+
+    def pose(self, frame_pos: int) -> np.ndarray:
+        """`frames[frame_pos].pose_array()`, kept per frame (read-only)."""
+        got = self._poses.get(frame_pos)
+        if got is None:
+            got = self._poses[frame_pos] = self.frames[frame_pos].pose_array()
+        return got
+
+    def footprint_gap(self, a: ObjectRecord, b: ObjectRecord) -> float:
+        """`measures.footprint_gap(a.shape, b.shape)`, with each footprint built once per object."""
+        key = (a.instance_id, b.instance_id)
+        got = self._gaps.get(key)
+        if got is None:
+            fa, fb = (self._footprint(o) for o in (a, b))
+            got = self._gaps[key] = float(shapely.distance(fa, fb))
+        return got
+
+    def _footprint(self, obj: ObjectRecord) -> shapely.Polygon:
+        got = self._footprints.get(obj.instance_id)
+        if got is None:
+            got = self._footprints[obj.instance_id] = footprint(obj.shape)
+        return got
+
+    def allocentric_inputs(self, p: ObjectRecord, o: ObjectRecord, q: ObjectRecord) -> AllocentricInputs:
+        """`direction_rules.allocentric_inputs(p, o, q)` from the cached corners and footprints."""
+        key = (p.instance_id, o.instance_id, q.instance_id)
+        got = self._allocentric.get(key)
+        if got is None:
+            from ladderdata.generators.direction_rules import inputs_from
+
+            gap = min(self.footprint_gap(q, p), self.footprint_gap(q, o))
+            got = self._allocentric[key] = inputs_from(p, o, q, self.corners(q), gap)
+        return got
+
+    def shown_matrix(self, instance_ids: list[int]) -> np.ndarray:
+        """(frames, len(instance_ids)) bool: `shown(pos, id)` for every frame position and id."""
+        if self._shown is None:
+            ids = sorted({i for vis in self.visibility for i in vis})
+            self._columns = {i: c for c, i in enumerate(ids)}
+            shown = np.zeros((len(self.frames), len(ids) + 1), dtype=bool)  # last column: never shown
+            for pos, vis in enumerate(self.visibility):
+                for i in vis:
+                    shown[pos, self._columns[i]] = self.shown(pos, i)
+            self._shown = shown
+        none = self._shown.shape[1] - 1
+        return self._shown[:, [self._columns.get(i, none) for i in instance_ids]]
 
     def closest_instance(self, primary: ObjectRecord, label: str) -> tuple[ObjectRecord, float]:
         """Closest instance of a category to an object, and its distance (ties: lowest instance id)."""

@@ -297,9 +297,9 @@ class SingleImageGenerator(Generator):
         qt = QT.relative_direction
         s = self.settings
         frame = run.index.frames[pos]
-        pose = frame.pose_array()
-        sx, sz = camera_extents(subject.shape, pose)
-        rx, rz = camera_extents(ref.shape, pose)
+        pose = run.index.pose(pos)
+        sx, sz = camera_extents(subject.shape, pose, run.index.corners(subject))
+        rx, rz = camera_extents(ref.shape, pose, run.index.corners(ref))
         subtype, decision = camera_decision(sx, sz, rx, rz, s)
         if not decision.ok:
             return decision.reason

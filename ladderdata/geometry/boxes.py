@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 
 from ladderdata.errors import GeometryError
@@ -64,6 +63,8 @@ def yaw_box(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         raise GeometryError("cannot box an empty point set")
     # minAreaRect works in float32; subtracting the centroid keeps its precision at the mm level.
     origin = p[:, :2].mean(axis=0)
+    import cv2  # here, not at the top: generators use this module's corners and never need OpenCV
+
     (cx, cy), (w, h), angle = cv2.minAreaRect((p[:, :2] - origin).astype(np.float32))
     yaw = math.radians(angle)
     sx, sy = float(w), float(h)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy.spatial import cKDTree
 
 from ladderdata.errors import GeometryError
+
+if TYPE_CHECKING:  # scipy is imported where a KD-tree is built: generating from cached scene records never is
+    from scipy.spatial import cKDTree
 
 
 def aabb_distance(min_a: np.ndarray, max_a: np.ndarray, min_b: np.ndarray, max_b: np.ndarray) -> np.ndarray:
@@ -44,6 +48,8 @@ def point_set_distance(points_a: np.ndarray, points_b: np.ndarray) -> float:
         raise GeometryError("point_set_distance needs two non-empty point sets")
     if len(a) > len(b):
         a, b = b, a
+    from scipy.spatial import cKDTree
+
     dist, _ = cKDTree(b).query(a, k=1)
     return float(np.min(dist))
 
@@ -68,6 +74,8 @@ def pairwise_point_set_distances(
     trees: dict[int, cKDTree] = {}
 
     def tree(i: int) -> cKDTree:
+        from scipy.spatial import cKDTree
+
         if i not in trees:
             trees[i] = cKDTree(sets[i])
         return trees[i]

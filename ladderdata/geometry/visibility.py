@@ -197,29 +197,33 @@ def frame_visibility(
     cam = world_to_camera(points, pose)
     z = cam[:, 2]
     uv = project_camera_points(cam, k_color)
-    inside = (z > MIN_DEPTH) & in_image(uv, width, height)
-    visible = inside.copy()
-    on_surface = inside.copy()  # visible and on the measured surface: what the pixels show
-    if depth_m is not None and np.any(inside):
+    # Everything after this works on the in-frustum points only (`sel`, ascending), which give each
+    # per-point value exactly as the whole array would: counts, boxes and pixel sums are unchanged.
+    sel = np.flatnonzero((z > MIN_DEPTH) & in_image(uv, width, height))
+    idx_in = idx[sel]
+    seen = np.ones(len(sel), dtype=bool)  # in frustum and not occluded
+    on_surface = seen  # visible and on the measured surface: what the pixels show
+    if depth_m is not None and len(sel):
         kd = k_color if k_depth is None else k_depth
-        sel = np.flatnonzero(inside)
         depth_uv = project_camera_points(cam[sel], kd)
         behind = depth_behind(z[sel], depth_uv, depth_m)  # one depth lookup serves both tests
-        visible[sel] = ~(behind > occlusion_tolerance)
+        seen = ~(behind > occlusion_tolerance)
         if weights is not None:
-            on_surface[sel] = ~(behind > min(pixel_tolerance, occlusion_tolerance))
+            on_surface = ~(behind > min(pixel_tolerance, occlusion_tolerance))
 
-    in_counts = np.bincount(idx[inside], minlength=n_objects)
-    vis_counts = np.bincount(idx[visible], minlength=n_objects)
-    out_counts = np.bincount(idx[~inside], minlength=n_objects)
-    truncated = (in_counts > 0) & (out_counts > 0)
+    in_counts = np.bincount(idx_in, minlength=n_objects)
+    vis_idx = idx_in[seen]
+    vis_counts = np.bincount(vis_idx, minlength=n_objects)
+    # idx is sorted: each object's points form one run, so its total count is a difference of bounds
+    totals = np.diff(np.searchsorted(idx, np.arange(n_objects + 1)))
+    truncated = (in_counts > 0) & (totals > in_counts)
 
     pixels = None
     if weights is not None:
         pixels = np.zeros(n_objects)
         if np.any(on_surface):
             k = np.asarray(k_color, dtype=np.float64)
-            at = np.flatnonzero(on_surface)
+            at = sel[on_surface]
             # only the points that count are looked up in the per-point areas and normals
             src = at if source is None else source[at]
             normals_cam = rows_times(weights[1][src], np.asarray(pose, dtype=np.float64)[:3, :3])
@@ -227,9 +231,8 @@ def frame_visibility(
             pixels = np.bincount(idx[at], weights=area, minlength=n_objects)
 
     boxes = np.full((n_objects, 4), -1, dtype=np.int64)
-    if np.any(visible):
-        vis_idx = idx[visible]
-        px = pixel_index(uv[visible])
+    if len(vis_idx):
+        px = pixel_index(uv[sel[seen]])
         starts = np.flatnonzero(np.r_[True, vis_idx[1:] != vis_idx[:-1]])
         owners = vis_idx[starts]
         boxes[owners, 0] = np.minimum.reduceat(px[:, 0], starts)

@@ -2,8 +2,9 @@
 
 - `scan_checksum`: content hash of the raw files one scan's record is made from (mesh, segments,
   aggregation, scene meta, poses, intrinsics) plus the names and sizes of its colour/depth frames and
-  video (hashing every JPEG of a ScanNet scan would cost more than loading it). An adapter that knows
-  better provides `checksum(scan_id)` and is used instead.
+  video (hashing every JPEG of a ScanNet scan would cost more than loading it); of a `<scan>.sens`, its
+  header and every frame header (poses, timestamps, payload sizes). An adapter that knows better
+  provides `checksum(scan_id)` and is used instead.
 - `scene_key`: checksum + adapter settings + code version + a fingerprint of the code that makes scene
   records (geometry, adapters, records); a cached `scenes/<scan>.json` is reused only when its stored
   key matches, so a fix in the geometry never serves stale records.
@@ -96,6 +97,11 @@ def scan_checksum(adapter: Source, scan_id: str) -> str:
             path = scan_dir / name
             if path.is_file():
                 parts.append(["content", name, file_digest(path)])
+        sens = scan_dir / f"{scan_id}.sens"
+        if sens.is_file():  # header and frame headers (poses, payload sizes), as for an export's files
+            from ladderdata.sources.sens import sens_index
+
+            parts.append(["sens", sens.name, sens_index(sens).fingerprint])
     export_root = Path(getattr(adapter, "export_root", root / "export"))
     export = export_root / scan_id
     if not (export / "pose").is_dir():

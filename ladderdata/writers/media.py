@@ -4,7 +4,8 @@
 {"scan_id", "frame_index", "source", "licensed", "raw", "sha256", "bytes"}}}`, where `raw` is the colour
 file's path relative to its source root. `--media copy` copies the raw JPEG bytes unchanged to
 `images/<scan_id>/<frame_index>.jpg` (so `materialize` can rebuild a reference build byte for byte from
-the user's own raw copy); `--media reference` writes the paths and checksums only.
+the user's own raw copy); `--media reference` writes the paths and checksums only. A frame read from a
+`.sens` has the raw path `scans/<scan>/<scan>.sens#color/<i>.jpg`: its JPEG bytes, copied as stored.
 
 Entries are made where the frames are read (the per-scan workers, `media_entry`), so hashing runs in
 parallel; the writer only merges them, and copies (checking each file against its recorded hash).
@@ -25,6 +26,7 @@ from typing import Any, Literal
 
 from ladderdata.errors import OutputError, SourceError
 from ladderdata.io import write_bytes_atomic, write_json_atomic
+from ladderdata.sources.sens import read_color_bytes
 from ladderdata.writers.layout import BuildLayout
 
 MediaPolicy = Literal["copy", "reference"]
@@ -117,7 +119,7 @@ def media_entry(
     if not path.is_absolute():
         path = Path(source_root) / path
     try:
-        data = path.read_bytes()
+        data = read_color_bytes(path)
     except FileNotFoundError:
         raise UndecodableImage.at(
             path, "colour frame used by a question is missing", "re-export the scan"
@@ -152,7 +154,7 @@ def write_media(
             else:
                 src = Path(source_roots[entry.source]) / entry.raw
                 try:
-                    data = src.read_bytes()
+                    data = read_color_bytes(src)
                 except FileNotFoundError:
                     raise SourceError.at(
                         src, "image vanished during the build", "restore it and resume"

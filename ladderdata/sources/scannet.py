@@ -68,8 +68,8 @@ from ladderdata.records import (
 from ladderdata.sources import scannet_files as files
 from ladderdata.sources.base import OnError, Source, check_scan_id, scan_id_problem
 from ladderdata.sources.labels import LabelMap, normalize_label
-from ladderdata.sources.scannet_frames import FRAMES_FROM, ExportFrames, SensFrames
 from ladderdata.sources.ply import read_mesh
+from ladderdata.sources.scannet_frames import FRAMES_FROM, ExportFrames, SensFrames
 
 logger = logging.getLogger("ladderdata.sources")
 

@@ -118,6 +118,8 @@ def test_sens_cut_mid_frame_keeps_earlier_frames(both: Path, tmp_path: Path):
     scene = ScanNetSource(root, on_error="skip").load(SCAN)
     assert scene.stats[LOST_TO_CUT] == total - cut_frame
     full = ScanNetSource(both, on_error="skip").load(SCAN)
-    before = [without_paths(full)["frames"][k] for k, f in enumerate(full.frames) if f.frame_index < cut_frame]
+    before = [
+        without_paths(full)["frames"][k] for k, f in enumerate(full.frames) if f.frame_index < cut_frame
+    ]
     assert without_paths(scene)["frames"] == before
     assert scene.stats["frames_total"] == cut_frame // 10

@@ -7,7 +7,8 @@ while it is copied. Each file is written atomically (temporary name, then rename
 leaves only whole, verified images; a rerun skips images already present with the right checksum.
 
 A scan whose export folder is missing under `<root>/export/` is also looked up in `<root>/scans/<scan>/`
-(in-place SensReader export, as the ScanNet adapter does) and a few other places (`raw_candidates`). Missing scans are reported one line each
+(in-place SensReader export, as the ScanNet adapter does) and a few other places (`raw_candidates`). A frame
+read from a `.sens` (`scans/<scan>/<scan>.sens#color/<i>.jpg`) is its stored JPEG. Missing scans are reported one line each
 with the expected path; a raw file whose bytes differ from the recorded checksum is never written.
 """
 
@@ -19,11 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ladderdata.errors import HubError
+from ladderdata.errors import HubError, SourceError
 from ladderdata.hub.files import sha256_file
 from ladderdata.hub.media import MediaEntry, load_media_index
 from ladderdata.hub.push import Report
 from ladderdata.io import atomic_path
+from ladderdata.sources.sens import read_color_bytes, split_member
 from ladderdata.writers.layout import BuildLayout
 
 _CHUNK = 1 << 20
@@ -132,6 +134,8 @@ def _materialize_one(
     target = layout.image(str(_safe_relpath(entry.relpath, "image path", media_json)))
     if target.is_file() and target.stat().st_size == entry.bytes and sha256_file(target) == entry.sha256:
         return "present", None, None
+    if split_member(entry.raw) is not None:
+        return _materialize_sens_frame(entry, target, root / entry.raw)
     src = next((p for p in raw_candidates(root, entry.raw) if p.is_file()), None)
     if src is None:
         return "missing", None, None
@@ -143,6 +147,27 @@ def _materialize_one(
     except _ChecksumMismatch as err:
         return "mismatch", src, f"sha256 {err.args[0]}, the build recorded {entry.sha256}"
     return "written", src, None
+
+
+def _materialize_sens_frame(
+    entry: MediaEntry, target: Path, member: Path
+) -> tuple[str, Path | None, str | None]:
+    """A frame of a `.sens` (`<scan>.sens#color/<i>.jpg`): its stored JPEG bytes, verified, then written."""
+    sens = split_member(member)[0]  # type: ignore[index]
+    if not sens.is_file():
+        return "missing", None, None
+    try:
+        data = read_color_bytes(member)
+    except SourceError as err:  # e.g. the frame lies beyond a cut in the file
+        return "mismatch", member, str(err)
+    if len(data) != entry.bytes:
+        return "mismatch", member, f"{len(data)} bytes, the build recorded {entry.bytes}"
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != entry.sha256:
+        return "mismatch", member, f"sha256 {digest}, the build recorded {entry.sha256}"
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return "written", member, None
 
 
 def materialize(

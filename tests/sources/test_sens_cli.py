@@ -72,6 +72,15 @@ def test_scan_given_only_as_sens_builds_like_its_export(sample_root: Path, tmp_p
     export_media = json.loads((export_build / "meta" / "media.json").read_text())["images"]
     assert {k: v["sha256"] for k, v in media.items()} == {k: v["sha256"] for k, v in export_media.items()}
 
+    # materialize rebuilds the images from the .sens alone
+    images = {p.relative_to(sens_build): p.read_bytes() for p in (sens_build / "images").rglob("*.jpg")}
+    shutil.rmtree(sens_build / "images")
+    proc = run_cli("materialize", sens_build, "--raw", sens_root)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert {
+        p.relative_to(sens_build): p.read_bytes() for p in (sens_build / "images").rglob("*.jpg")
+    } == images
+
 
 @pytest.mark.slow
 def test_sample_sens_option_writes_the_sens_beside_the_export(tmp_path: Path):

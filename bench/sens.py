@@ -113,7 +113,8 @@ def table(rows: dict[str, Any]) -> str:
         [
             f".sens input, {rows['scans']} scans ({r['bytes'] / 1e6:.0f} MB, {r['frames']} frames):",
             f"  build from .sens {b['sens_seconds']:.1f} s vs from export {b['export_seconds']:.1f} s "
-            f"(ratio {b['sens_seconds'] / b['export_seconds']:.2f}); floor .sens "
+            f"(ratio {b['sens_seconds'] / b['export_seconds']:.2f}; CPU {b['sens_cpu_seconds']:.1f} s vs "
+            f"{b['export_cpu_seconds']:.1f} s); floor .sens "
             f"{b['sens_floor_seconds']:.1f} s vs export {b['export_floor_seconds']:.1f} s; "
             f"rows identical: {b['rows_identical']}",
             f"  read: raw read() {r['raw_mb_per_s']:.0f} MB/s, .sens reader {r['sens_mb_per_s']:.0f} MB/s "
@@ -170,6 +171,8 @@ def rows(
             "export_seconds": export_best["seconds"],
             "sens_stages": best["stages"],
             "export_stages": export_best["stages"],
+            "sens_cpu_seconds": best.get("cpu_seconds"),
+            "export_cpu_seconds": export_best.get("cpu_seconds"),
             "sens_peak_rss_bytes": best["peak_rss_bytes"],
             "sens_floor_seconds": min(f["seconds"] for f in floors),
             "export_floor_seconds": min(f["seconds"] for f in export_floors),

@@ -112,17 +112,26 @@ def _matrix(path: Path) -> np.ndarray:
 
 
 def write_sens_from_export(
-    export: Path, path: Path, *, num_frames: int | None = None, sensor_fps: float = 30.0
+    export: Path,
+    path: Path,
+    *,
+    num_frames: int | None = None,
+    sensor_fps: float = 30.0,
+    compact: bool = False,
 ) -> int:
     """Write the `.sens` of a SensReader export folder (see module docstring); returns its frame count.
 
     num_frames: sensor frames in the file (default: one past the last exported frame); positions
     without exported files are dropped frames. Timestamps are `position / sensor_fps` in microseconds.
+    compact: the exported frames only, renumbered 0, 1, 2, ... (every frame carries an image, as in
+    ScanNet's files; frame numbers then differ from the export's).
     """
     export = Path(export)
     indices = sorted(int(p.stem) for p in (export / "pose").glob("*.txt") if p.stem.isdigit())
     if not indices:
         raise ValueError(f"{export / 'pose'}: no pose files to write a .sens from")
+    if compact:
+        num_frames = len(indices)
     total = indices[-1] + 1 if num_frames is None else int(num_frames)
     first_depth = cv2.imread(str(export / "depth" / f"{indices[0]}.png"), cv2.IMREAD_UNCHANGED)
     first_color = cv2.imread(str(export / "color" / f"{indices[0]}.jpg"), cv2.IMREAD_UNCHANGED)
@@ -138,7 +147,8 @@ def write_sens_from_export(
     present = set(indices)
 
     def frames() -> Iterable[SensWriteFrame]:
-        for i in range(total):
+        for k in range(total):
+            i = indices[k] if compact else k
             stamp = round(i * 1e6 / sensor_fps)
             if i not in present:
                 yield SensWriteFrame(np.full((4, 4), -np.inf), stamp, stamp, None, None)

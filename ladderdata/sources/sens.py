@@ -24,6 +24,7 @@ Frames of a `.sens` are named by virtual paths `<file>.sens#color/<i>.jpg` (and 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import struct
@@ -46,8 +47,28 @@ SENSOR_NAME_MAX = 1 << 16
 
 _PREFIX = struct.Struct("<IQ")  # version, sensor-name length
 _CALIBRATION = struct.Struct("<64f2i4IfQ")  # 4 matrices, 2 compressions, 4 sizes, depth shift, frames
-_FRAME = struct.Struct("<16f4Q")  # camera-to-world, colour/depth timestamps (µs), colour/depth sizes
-FRAME_HEADER_BYTES = _FRAME.size  # 96
+_FRAME_DTYPE = np.dtype(  # a frame header: camera-to-world, timestamps (µs), payload sizes
+    [
+        ("pose", "<f4", (16,)),
+        ("timestamp_color", "<u8"),
+        ("timestamp_depth", "<u8"),
+        ("color_size", "<u8"),
+        ("depth_size", "<u8"),
+    ]
+)
+FRAME_HEADER_BYTES = _FRAME_DTYPE.itemsize  # 96
+_SIZES = struct.Struct("<QQ")
+_SIZES_AT = 80  # offset of the colour and depth payload sizes in a frame header
+
+
+def _pread(fd: int, n: int, offset: int) -> bytes:
+    """`n` bytes at `offset` (fewer at the end of the file) in one system call where the OS has one."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, n, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # Windows: no pread
+    return os.read(fd, n)
+
+
 REDOWNLOAD = "re-download the scan"
 _MEMBER = re.compile(r"^(?P<file>.+\.sens)#(?P<kind>color|depth)/(?P<index>\d+)(?:\.jpg)?$")
 
@@ -175,9 +196,7 @@ def read_header(fh, path: Path, file_size: int) -> SensHeader:
 
 
 def build_index(path: str | Path) -> SensIndex:
-    """Header and frame index of a `.sens` file in one pass (reads 96 bytes per frame, seeks the rest)."""
-    import hashlib
-
+    """Header and frame index of a `.sens` file in one pass over the frame headers (payloads are skipped)."""
     path = Path(path)
     try:
         fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed below; unbuffered: every read is a seek
@@ -188,29 +207,32 @@ def build_index(path: str | Path) -> SensIndex:
     with fh:
         size = os.fstat(fh.fileno()).st_size
         header = read_header(fh, path, size)
-        digest = hashlib.sha256()
         fh.seek(0)
-        digest.update(fh.read(header.header_bytes))
-        offsets, records = [], []
+        digest = hashlib.sha256(fh.read(header.header_bytes))
+        offsets: list[int] = []
+        heads: list[bytes] = []
         offset = header.header_bytes
         cut = False
+        fd = fh.fileno()
         for _ in range(header.num_frames):
             if offset == size:
                 break
-            fh.seek(offset)
-            raw = fh.read(FRAME_HEADER_BYTES)
-            if len(raw) < FRAME_HEADER_BYTES:
+            # one positioned read of the 96-byte frame header; the payloads are skipped, never read
+            head = _pread(fd, FRAME_HEADER_BYTES, offset)
+            if len(head) < FRAME_HEADER_BYTES:
                 cut = True
                 break
-            fields = _FRAME.unpack(raw)
-            end = offset + FRAME_HEADER_BYTES + fields[18] + fields[19]
+            color, depth = _SIZES.unpack_from(head, _SIZES_AT)
+            end = offset + FRAME_HEADER_BYTES + color + depth
             if end > size:
                 cut = True
                 break
-            digest.update(raw)
             offsets.append(offset)
-            records.append(fields)
+            heads.append(head)
             offset = end
+        joined = b"".join(heads)
+        digest.update(joined)
+        table = np.frombuffer(joined, dtype=_FRAME_DTYPE)
     present = len(offsets)
     if present < header.num_frames and not cut:
         raise SensError.at(
@@ -219,16 +241,14 @@ def build_index(path: str | Path) -> SensIndex:
             f"{present - 1})",
             REDOWNLOAD,
         )
-    table = np.array(records, dtype=np.float64).reshape(present, 20) if present else np.zeros((0, 20))
-    sizes = np.array([r[16:] for r in records], dtype=np.uint64).reshape(present, 4)
     return SensIndex(
         header=header,
         offsets=np.asarray(offsets, dtype=np.int64),
-        poses=np.asarray(table[:, :16], dtype=np.float32).astype(np.float64).reshape(present, 4, 4),
-        timestamps_color=sizes[:, 0],
-        timestamps_depth=sizes[:, 1],
-        color_sizes=sizes[:, 2].astype(np.int64),
-        depth_sizes=sizes[:, 3].astype(np.int64),
+        poses=table["pose"].astype(np.float64).reshape(present, 4, 4),
+        timestamps_color=table["timestamp_color"].astype(np.uint64),
+        timestamps_depth=table["timestamp_depth"].astype(np.uint64),
+        color_sizes=table["color_size"].astype(np.int64),
+        depth_sizes=table["depth_size"].astype(np.int64),
         file_size=size,
         lost_frames=header.num_frames - present,
         fingerprint=digest.hexdigest(),
@@ -260,10 +280,15 @@ class SensFile:
         self.path = Path(path)
         self.index = index if index is not None else sens_index(self.path)
         self.header = self.index.header
+        # plain lists: a frame's lookups stay Python ints (numpy scalars cost more per frame)
+        self._offsets = self.index.offsets.tolist()
+        self._color_sizes = self.index.color_sizes.tolist()
+        self._depth_sizes = self.index.depth_sizes.tolist()
         try:
             self._fh = open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed by close()
         except OSError as err:
             raise SensError.at(self.path, f"cannot read file ({err.strerror})", REDOWNLOAD) from None
+        self._fd = self._fh.fileno()
 
     def __enter__(self) -> SensFile:
         return self
@@ -290,15 +315,16 @@ class SensFile:
         return f"{self.path}#color/{i}.jpg" if kind == "color" else f"{self.path}#depth/{i}"
 
     def _check(self, i: int) -> int:
-        if not 0 <= i < self.frames:
+        if not 0 <= i < len(self._offsets):
             raise SensError.at(
                 self.member("color", i), f"no frame {i} (the file holds {self.frames})", REDOWNLOAD
             )
-        return int(self.index.offsets[i])
+        return self._offsets[i]
 
     def _read(self, offset: int, n: int) -> bytes:
-        self._fh.seek(offset)
-        data = self._fh.read(n)
+        if n == 0:
+            return b""
+        data = _pread(self._fd, n, offset)  # one positioned read: the kernel copies, as read() does
         if len(data) != n:  # the file shrank after the index was built
             raise SensError.at(self.path, f"file ends inside a frame at byte {offset}", REDOWNLOAD)
         return data
@@ -311,17 +337,17 @@ class SensFile:
     def has_image(self, i: int) -> bool:
         """Whether frame `i` holds a colour image (False for a dropped sensor frame)."""
         self._check(i)
-        return bool(self.index.color_sizes[i] > 0)
+        return self._color_sizes[i] > 0
 
     def color_bytes(self, i: int) -> bytes:
         """Frame `i`'s colour JPEG exactly as stored."""
         offset = self._check(i)
-        return self._read(offset + FRAME_HEADER_BYTES, int(self.index.color_sizes[i]))
+        return self._read(offset + FRAME_HEADER_BYTES, self._color_sizes[i])
 
     def depth_bytes(self, i: int) -> bytes:
         """Frame `i`'s depth payload as stored (zlib stream or raw uint16)."""
-        offset = self._check(i) + FRAME_HEADER_BYTES + int(self.index.color_sizes[i])
-        return self._read(offset, int(self.index.depth_sizes[i]))
+        offset = self._check(i) + FRAME_HEADER_BYTES + self._color_sizes[i]
+        return self._read(offset, self._depth_sizes[i])
 
     def depth(self, i: int) -> np.ndarray:
         """Frame `i`'s depth as uint16 (H, W) in stored units (metres = value / depth_shift)."""

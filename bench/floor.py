@@ -5,7 +5,9 @@ build's frame stride, the depth PNG of every kept frame (decoded), the colour JP
 selected frame (the adapter checks sizes from headers and never decodes colour), and the bytes of each
 colour image the build hashes for its media entries (read, not decoded; `--media copy` copies exactly
 those bytes). It uses the adapter's own readers (plyfile, json, OpenCV, Pillow), so the ratio build /
-floor is the cost of everything the build adds on top of getting the data off the disk.
+floor is the cost of everything the build adds on top of getting the data off the disk. A scan with a
+`<scan>.sens` is read from it instead: its frame index, then the same frames (poses, JPEG headers, zlib
+depth, colour bytes) by seeking.
 
 `python -m bench.floor --root R --stride 10 --images IMAGES.json scene9000_00 ...` prints one JSON
 line: seconds, scans, frames, bytes read.
@@ -23,11 +25,33 @@ from pathlib import Path
 from ladderdata.geometry.transforms import pose_problem
 from ladderdata.sources import scannet_files as files
 from ladderdata.sources.ply import read_mesh
+from ladderdata.sources.sens import SensFile, build_index, read_color_bytes
 from ladderdata.writers.media import MediaEntry
 
 
+def decode_sens(sens: Path, stride: int) -> int:
+    """The frames of a `.sens` as the adapter reads them: the index, then per selected frame with an
+    image its pose, its JPEG header (bytes read, not decoded) and, for a valid pose, its depth."""
+    import io
+
+    from PIL import Image
+
+    frames = 0
+    with SensFile(sens, build_index(sens)) as f:
+        for index in range(0, f.frames, stride):
+            if not f.has_image(index) or pose_problem(f.pose(index)) is not None:
+                continue
+            with Image.open(io.BytesIO(f.color_bytes(index))) as img:
+                img.size  # noqa: B018 - the header is what the adapter reads
+            f.depth(index)
+            frames += 1
+    return frames
+
+
 def decode_scan(root: Path, scan_id: str, stride: int, images: list[str]) -> dict[str, int]:
-    """Read one scan as the build does; returns counts (frames decoded, bytes of colour read)."""
+    """Read one scan as the build does; returns counts (frames decoded, bytes of colour read).
+
+    A scan with `scans/<scan>/<scan>.sens` is read from it (as the adapter's frames_from: auto does)."""
     scan_dir = root / "scans" / scan_id
     export = root / "export" / scan_id
     meta_path = scan_dir / f"{scan_id}.txt"
@@ -35,6 +59,11 @@ def decode_scan(root: Path, scan_id: str, stride: int, images: list[str]) -> dic
     mesh = read_mesh(scan_dir / f"{scan_id}_vh_clean_2.ply")
     files.read_aggregation(scan_dir / f"{scan_id}.aggregation.json")
     files.read_segs(scan_dir / f"{scan_id}_vh_clean_2.0.010000.segs.json", len(mesh.vertices))
+    sens = scan_dir / f"{scan_id}.sens"
+    if sens.is_file():
+        frames = decode_sens(sens, stride)
+        color_bytes = sum(len(read_color_bytes(root / rel)) for rel in images)
+        return {"frames": frames, "color_bytes": color_bytes}
     depth_size = (
         files.meta_int(meta, "depthWidth", meta_path),
         files.meta_int(meta, "depthHeight", meta_path),

@@ -14,6 +14,8 @@ In one run, on procedural scans in ScanNet layout (bench/scans.py, cached under 
 6. generation speed (bench/generation.py): CPU ms per emitted sample per family with the per-scan caps
    lifted, on the cached scene records of the largest build (no decode), beside a fixed reference
    workload timed in the same process (the ratio stays comparable across machines).
+7. the smallest size built from `<scan>.sens` instead of the export, its decode floor, and the `.sens`
+   reader's throughput as a ratio to a raw `read()` of the same files (bench/sens.py).
 
 Builds use the default manifest (manifests/sample.yaml: families, quotas, generation settings, media
 policy) with its source pointed at the benchmark scans; quotas that few scans cannot meet are allowed
@@ -40,6 +42,7 @@ from typing import Any
 
 import yaml
 
+from bench import sens as sens_bench
 from bench.measure import run_measured
 from bench.report import check_targets, linear_fit, machine, table, write_results
 from bench.scans import ensure_scans
@@ -267,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"scans": n, "build": b, "floor": f, "build_over_floor": b["seconds"] / f["seconds"]})
     results["sizes"] = rows
     results["fit"] = linear_fit([r["scans"] for r in rows], [r["build"]["seconds"] for r in rows])
+    # .sens input (bench/sens.py): the smallest size again, read from <scan>.sens instead of the export
+    results["sens"] = sens_bench.rows(
+        work, root, ids[: sizes[0]], manifests[sizes[0]], size_tries[sizes[0]], floor_tries[sizes[0]],
+        stride=stride, repeats=repeats, build_fn=build, floor_fn=floor, digest_fn=tree_digest, log=log,
+    )  # fmt: skip
     results["fit_scans_stage"] = linear_fit(
         [r["scans"] for r in rows], [r["build"]["stages"]["scans"] for r in rows]
     )
@@ -348,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     results["bench_seconds"] = time.perf_counter() - started
     write_results(BENCH_DIR / "results.json", results)
     print(table(results))
+    print("\n" + sens_bench.table(results["sens"]))
     print(f"\n(bench took {results['bench_seconds']:.0f}s; details in bench/results.json)")
     return 0
 

@@ -37,6 +37,11 @@ def sample(
         help="exported frames per scan; every 10th sensor frame is exported (default $LADDERDATA_SAMPLE_FRAMES, else 150)",
     ),
     force: bool = typer.Option(False, "--force", help="regenerate even when an identical sample exists"),
+    sens: bool = typer.Option(
+        False,
+        "--sens",
+        help="also write scans/<scan>/<scan>.sens (ScanNet's RGB-D stream) from the exported frames",
+    ),
 ) -> None:
     """Write the procedural sample (ScanNet layout, rendered with open3d) to --out."""
     from rich.console import Console
@@ -55,7 +60,7 @@ def sample(
     default_scans, default_frames = default_sample_size()
     scans = default_scans if scans is None else scans
     frames = default_frames if frames is None else frames
-    spec = SampleSpec(scans, frames, seed)
+    spec = SampleSpec(scans, frames, seed, sens)
     spec.validate()
     root = (out if out is not None else default_sample_root()).absolute()
     console = Console()
@@ -64,7 +69,9 @@ def sample(
         return
 
     start = time.perf_counter()
-    generate_sample(root, scans=scans, frames=frames, seed=seed, progress=render_progress(scans, frames))
+    generate_sample(
+        root, scans=scans, frames=frames, seed=seed, progress=render_progress(scans, frames), sens=sens
+    )
     _summary(console, root, time.perf_counter() - start)
 
 

@@ -62,8 +62,6 @@ def digest(obj: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-
-
 def source_settings(source_cfg: dict[str, Any]) -> dict[str, Any]:
     """The parts of a source's config that change its scene records (not its name or paths)."""
     label_map = source_cfg.get("label_map")

@@ -9,6 +9,8 @@
 <out>/videos/<scan>.mp4        the exported colour frames in real time (3 fps), 648x484
 <out>/truth/<scan>/objects.json, frames.json, instance/<i>.png                 (generator ground truth)
 <out>/truth/sample.json        parameters + generator fingerprint (marks a complete sample)
+<out>/scans/<scan>/<scan>.sens only with `sens=True` (`ladderdata sample --sens`): the RGB-D stream as
+                               ScanNet distributes it, holding the exported frames (sample/sens.py)
 <out>/LICENSE.txt              CC0: the sample may be redistributed freely
 ```
 
@@ -44,6 +46,7 @@ from shapely.geometry import Polygon
 from ladderdata.errors import ConfigError, OutputError
 from ladderdata.sample.mesh import SceneMesh, build_mesh
 from ladderdata.sample.room import Room, build_room
+from ladderdata.sample.sens import write_sens_from_export
 from ladderdata.sample.trajectory import SENSOR_FPS, camera_trajectory, invalid_pose_frames
 from ladderdata.sample.writer import (
     VideoSink,
@@ -111,6 +114,8 @@ class SampleSpec:
     scans: int = DEFAULT_SCANS
     frames: int = DEFAULT_FRAMES
     seed: int = 0
+    sens: bool = False
+    """Also write `scans/<scan>/<scan>.sens` (what ScanNet distributes) from the exported frames."""
 
     def validate(self) -> None:
         """ConfigError naming the option when a value is out of range."""
@@ -122,8 +127,8 @@ class SampleSpec:
             raise ConfigError(f"--seed must be >= 0, got {self.seed}")
 
     def marker(self) -> dict:
-        """Content of truth/sample.json."""
-        return {
+        """Content of truth/sample.json (`sens` only when set, so the default marker is unchanged)."""
+        marker = {
             "scans": self.scans,
             "frames": self.frames,
             "seed": self.seed,
@@ -131,6 +136,9 @@ class SampleSpec:
             "generator": generator_fingerprint(),
             "scan_ids": [scan_id_for(i) for i in range(self.scans)],
         }
+        if self.sens:
+            marker["sens"] = True
+        return marker
 
 
 def scan_id_for(index: int) -> str:
@@ -296,6 +304,10 @@ def generate_scan(out: Path, index: int, spec: SampleSpec, progress: Progress | 
                 progress(scan_id, k + 1, spec.frames)
     finally:
         video.close()
+    if spec.sens:
+        write_sens_from_export(
+            export, scan_dir / f"{scan_id}.sens", num_frames=n_sensor, sensor_fps=SENSOR_FPS
+        )
 
     objects = _truth_objects(room, mesh)
     floor = [[round(x, 6), round(y, 6)] for x, y in room.floor]
@@ -366,12 +378,14 @@ def generate_sample(
     frames: int = DEFAULT_FRAMES,
     seed: int = 0,
     progress: Progress | None = None,
+    sens: bool = False,
 ) -> Path:
     """Generate the sample into `out` atomically (staging folder, then rename); returns `out`.
 
     An existing sample at `out` is replaced; any other non-empty folder is refused (OutputError).
+    `sens` also writes each scan's `.sens` beside its export (ladderdata.sample.sens).
     """
-    spec = SampleSpec(scans, frames, seed)
+    spec = SampleSpec(scans, frames, seed, sens)
     spec.validate()
     out = Path(out).absolute()
     _check_replaceable(out)

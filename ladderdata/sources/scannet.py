@@ -7,9 +7,11 @@ Reads exactly the layout of reference/scannet-format.md (and docs/contracts.md f
   the vertices whose segment id is in its `segments`; the segments file is the one the aggregation's
   `segmentsFile` names), meta `<scan>.txt` (axisAlignment: a scan without one, as ScanNet's v1 and test
   scans, is skipped with reason `no_axis_alignment` unless `allow_unaligned`);
-- export `<export_root>/<scan>/` (falling back to an in-place export in `scans/<scan>/`): pose/<i>.txt
-  (camera-to-world in the mesh frame), depth/<i>.png, color/<i>.jpg, intrinsic/intrinsic_color.txt and
-  intrinsic_depth.txt (preferred over the scene meta's intrinsics, which can disagree).
+- frames from `scans/<scan>/<scan>.sens` as downloaded (sources/sens.py, read by seeking; it wins when
+  present, see `frames_from`), else from the export `<export_root>/<scan>/` (falling back to an in-place
+  export in `scans/<scan>/`): pose/<i>.txt (camera-to-world in the mesh frame), depth/<i>.png,
+  color/<i>.jpg, intrinsic/intrinsic_color.txt and intrinsic_depth.txt (preferred over the scene meta's
+  intrinsics, which can disagree). Both give the same record (sources/scannet_frames.py).
 
 The raw-layout methods (sources.base) answer from this layout: `raw_files` lists the scan files and the
 export (poses and intrinsics by content, colour, depth and the mp4 by size), `color_path` is the export's
@@ -38,6 +40,7 @@ for lost tracking, or non-orthonormal) are normal data: always skipped and count
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import zlib
 from dataclasses import dataclass
@@ -72,6 +75,8 @@ from ladderdata.sources import scannet_files as files
 from ladderdata.sources.base import OnError, RawFile, Source, check_scan_id, scan_id_problem
 from ladderdata.sources.labels import LabelMap, normalize_label
 from ladderdata.sources.ply import read_mesh
+from ladderdata.sources.scannet_frames import FRAMES_FROM, ExportFrames, SensFrames
+from ladderdata.sources.sens import REDOWNLOAD, SensError, SensFile, sens_index
 
 logger = logging.getLogger("ladderdata.sources")
 
@@ -116,7 +121,8 @@ class ScanNetSource(Source):
     the stat `unaligned`) instead of skipping them;
     floor_labels: raw/mapped labels whose points form the room floor (else the lowest z band of
     `floor_band` metres is used); wall_labels: labels whose bases bound the room floor; seed: seeds
-    every sampler (with the scan id and instance id).
+    every sampler (with the scan id and instance id); frames_from: where frames come from, `auto`
+    (`scans/<scan>/<scan>.sens` when present, else the export), `sens` or `export`.
     """
 
     name = "scannet"
@@ -142,8 +148,12 @@ class ScanNetSource(Source):
         room_alpha: float = DEFAULT_ALPHA,
         occlusion_tolerance: float = OCCLUSION_TOLERANCE,
         seed: int = 0,
+        frames_from: str = "auto",
     ) -> None:
         super().__init__(on_error=on_error)
+        if frames_from not in FRAMES_FROM:
+            raise ConfigError(f"frames_from must be one of {', '.join(FRAMES_FROM)}; got {frames_from!r}")
+        self.frames_from = frames_from
         if frame_stride < 1:
             raise ConfigError(f"frame_stride must be >= 1; got {frame_stride}")
         if max_points_per_object < 1 or visibility_points_per_object < 1:
@@ -221,14 +231,53 @@ class ScanNetSource(Source):
         video = self._video_path(scan_id)
         if video.is_file():
             out.append(RawFile(video, f"videos/{video.name}", hashed=False))
+        sens = self._sens_file(scan_id)
+        if sens is not None and sens.is_file():  # its content enters through the frame-header fingerprint
+            out.append(RawFile(sens, sens.name, hashed=False))
         return out
 
-    def color_path(self, scan_id: str, frame_index: int) -> Path:
+    def checksum(self, scan_id: str) -> str:
+        """`Source.checksum` over `raw_files`; a scan read from its `.sens` also hashes the file's header
+        and every frame header (poses, timestamps, payload sizes): hashing gigabytes of frames would
+        cost more than loading the scan, and a re-download with other content changes those."""
+        base = super().checksum(scan_id)
+        sens = self._sens_file(scan_id)
+        if sens is None or not sens.is_file():
+            return base
+        return hashlib.sha256(f"{base}:{sens_index(sens).fingerprint}".encode()).hexdigest()
+
+    def _sens_file(self, scan_id: str) -> Path | None:
+        """`scans/<scan>/<scan>.sens` when the scan's frames come from it (`frames_from`), else None."""
+        sens = self.root / "scans" / scan_id / f"{scan_id}.sens"
+        if self.frames_from == "sens" or (self.frames_from == "auto" and sens.is_file()):
+            return sens
+        return None
+
+    def color_path(self, scan_id: str, frame_index: int) -> Path | None:
         """`<export>/color/<frame_index>.jpg` of the scan's export (the default export folder when the
-        scan has none, so a read names the file a user would expect)."""
+        scan has none, so a read names the file a user would expect); None when the frames come from
+        the scan's `.sens` (the JPEG lies inside it: `color_jpeg` reads it)."""
         check_scan_id(scan_id, str(self.root / "scans"))
+        if self._sens_file(scan_id) is not None:
+            return None
         export = self._find_export(scan_id) or self.export_root / scan_id
         return export / "color" / f"{int(frame_index)}.jpg"
+
+    def color_jpeg(self, scan_id: str, frame_index: int) -> bytes:
+        """The frame's colour JPEG: from the scan's `.sens` as stored (no re-encode) when its frames come
+        from there, else the export's file (`Source.color_jpeg`)."""
+        check_scan_id(scan_id, str(self.root / "scans"))
+        sens = self._sens_file(scan_id)
+        if sens is None:
+            return super().color_jpeg(scan_id, frame_index)
+        with SensFile(sens) as f:
+            if not 0 <= frame_index < f.frames or not f.has_image(frame_index):
+                raise SensError.at(
+                    f.member("color", frame_index),
+                    "the file holds no colour image for this frame",
+                    REDOWNLOAD,
+                )
+            return f.color_bytes(frame_index)
 
     def color_candidates(self, scan_id: str, frame_index: int, recorded: str) -> list[Path]:
         """The recorded path under this root, then the colour file in every place an export may sit in a
@@ -564,18 +613,23 @@ class ScanNetSource(Source):
             return found
         raise SourceError.at(
             self.export_root / scan_id / "pose",
-            f"no SensReader export (looked in {self.export_root / scan_id} and {scan_dir})",
-            "export the .sens file with SensReader or pass --export-root",
+            f"no {scan_id}.sens and no SensReader export (looked in {self.export_root / scan_id} and "
+            f"{scan_dir})",
+            f"put {scan_id}.sens in the scan folder, or pass --export-root",
         )
 
-    def _intrinsics(
-        self, export: Path, meta: dict[str, str], meta_path: Path, kind: str
-    ) -> np.ndarray | None:
-        path = export / "intrinsic" / f"intrinsic_{kind}.txt"
-        if path.is_file():
-            return files.check_intrinsics(files.read_matrix4(path, f"intrinsic_{kind}")[:3, :3], path)
-        k = files.meta_intrinsics(meta, kind, meta_path)
-        return None if k is None else files.check_intrinsics(k, meta_path)
+    def _frame_store(
+        self, scan_id: str, scan_dir: Path, meta: dict[str, str], meta_path: Path
+    ) -> ExportFrames | SensFrames:
+        """The scan's `.sens` (auto: when present) or its SensReader export (`frames_from`)."""
+        sens = scan_dir / f"{scan_id}.sens"
+        if self.frames_from == "sens" or (self.frames_from == "auto" and sens.is_file()):
+            if not sens.is_file():
+                raise SourceError.at(
+                    sens, "no .sens file (frames_from: sens)", "set frames_from: auto to read the export"
+                )
+            return SensFrames(sens, strict=self.on_error == "raise")
+        return ExportFrames(self._export_dir(scan_id, scan_dir), meta, meta_path)
 
     def _relpath(self, path: Path) -> str:
         """Path relative to the source root when inside it (portable records), else absolute."""
@@ -601,26 +655,26 @@ class ScanNetSource(Source):
         surface: tuple[np.ndarray, np.ndarray],
         stats: dict[str, int],
     ) -> tuple[list[FrameRecord], VideoRecord]:
-        export = self._export_dir(scan_id, scan_dir)
-        indices = sorted(int(p.stem) for p in (export / "pose").glob("*.txt") if p.stem.isdigit())
-        if not indices:
-            raise SourceError.at(export / "pose", "export has no pose files", files.REEXPORT)
-        k_color = self._intrinsics(export, meta, meta_path, "color")
-        if k_color is None:
-            raise SourceError.at(
-                export / "intrinsic" / "intrinsic_color.txt",
-                "colour intrinsics are missing (and not in the scene .txt)",
-                files.REEXPORT,
-            )
-        color_size = (
-            files.meta_int(meta, "colorWidth", meta_path),
-            files.meta_int(meta, "colorHeight", meta_path),
-        )
-        depth_size = (
-            files.meta_int(meta, "depthWidth", meta_path) or DEFAULT_DEPTH_SIZE[0],
-            files.meta_int(meta, "depthHeight", meta_path) or DEFAULT_DEPTH_SIZE[1],
-        )
-        k_depth = self._intrinsics(export, meta, meta_path, "depth")
+        store = self._frame_store(scan_id, scan_dir, meta, meta_path)
+        try:
+            return self._frames_from(store, scan_id, align, instances, vertices, surface, stats)
+        finally:
+            store.close()
+
+    def _frames_from(
+        self,
+        store: ExportFrames | SensFrames,
+        scan_id: str,
+        align: np.ndarray,
+        instances: list[_Instance],
+        vertices: np.ndarray,
+        surface: tuple[np.ndarray, np.ndarray],
+        stats: dict[str, int],
+    ) -> tuple[list[FrameRecord], VideoRecord]:
+        indices = store.indices
+        k_color, k_depth = store.k_color, store.k_depth
+        color_size, depth_size = store.color_size, store.depth_size
+        stats.update(store.stats)
 
         # All objects' visibility points concatenated once per scan, object index ascending.
         vis_points, vis_owner, vis_area, vis_normal = [], [], [], []
@@ -652,20 +706,15 @@ class ScanNetSource(Source):
         selected = [i for i in indices if i % self.frame_stride == 0]
         stats["frames_selected"] = len(selected)
         # a colour frame without its pose file cannot be placed: count it instead of losing it silently
-        posed = set(indices)
-        unposed = [
-            i
-            for p in (export / "color").glob("*.jpg")
-            if p.stem.isdigit() and (i := int(p.stem)) not in posed and i % self.frame_stride == 0
-        ]
+        unposed = store.unposed(self.frame_stride)
         if unposed:
-            stats["frames_skipped_missing_pose"] = len(unposed)
+            stats["frames_skipped_missing_pose"] = unposed
         frames: list[FrameRecord] = []
         first_error: SourceError | None = None
         for index in selected:
             try:
                 frame = self._frame(
-                    export,
+                    store,
                     index,
                     align,
                     k_color,
@@ -692,7 +741,7 @@ class ScanNetSource(Source):
             why = _skip_summary(stats)
             detail = f" (first problem: {first_error})" if first_error else ""
             raise SourceError.at(
-                export,
+                store.where,
                 f"no usable frames among {len(selected)} selected{why}{detail}",
                 "check the export or lower --frame-stride",
             )
@@ -701,7 +750,7 @@ class ScanNetSource(Source):
 
     def _frame(
         self,
-        export: Path,
+        store: ExportFrames | SensFrames,
         index: int,
         align: np.ndarray,
         k_color: np.ndarray,
@@ -715,23 +764,22 @@ class ScanNetSource(Source):
         instances: list[_Instance],
         stats: dict[str, int],
     ) -> FrameRecord | None:
-        pose_path = export / "pose" / f"{index}.txt"
-        pose = files.read_matrix4(pose_path, "pose")
+        pose = store.pose(index)
         problem = pose_problem(pose)
         if problem is not None:  # lost tracking etc.: normal data, never fatal
             key = f"frames_skipped_pose_{problem}"
             stats[key] = stats.get(key, 0) + 1
             return None
-        color_path = export / "color" / f"{index}.jpg"
-        width, height = files.image_size(color_path)
+        color_path = store.color_path(index)
+        width, height = store.image_size(index)
         if color_size[0] is not None and (width, height) != color_size:
             raise SourceError.at(
                 color_path,
                 f"colour image is {width}x{height}, expected {color_size[0]}x{color_size[1]}",
                 files.REEXPORT,
             )
-        depth_path = export / "depth" / f"{index}.png"
-        depth = files.read_depth(depth_path, depth_size)
+        depth_path = store.depth_path(index)
+        depth = store.depth(index)
         if k_depth is None:
             # no depth intrinsics anywhere: assume the depth map spans the colour field of view
             scale = np.diag([depth_size[0] / width, depth_size[1] / height, 1.0])
@@ -831,9 +879,9 @@ def _skip_summary(stats: dict[str, int]) -> str:
 def _frame_reason(err: SourceError) -> str:
     """Stats key of a frame defect, from the file it names."""
     path = err.path or ""
-    if "/depth/" in path:
+    if "/depth/" in path or ".sens#depth/" in path:
         return "frames_skipped_bad_depth"
-    if "/color/" in path:
+    if "/color/" in path or ".sens#color/" in path:
         return "frames_skipped_bad_color"
     if "/pose/" in path:
         return "frames_skipped_bad_pose_file"

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import typer
 
+from ladderdata.sample import SENS_OPTION_HELP
+
 
 def sample(
     out: Path | None = typer.Option(
@@ -40,7 +42,7 @@ def sample(
     sens: bool = typer.Option(
         False,
         "--sens",
-        help="also write scans/<scan>/<scan>.sens (ScanNet's RGB-D stream) from the exported frames",
+        help=SENS_OPTION_HELP,
     ),
 ) -> None:
     """Write the procedural sample (ScanNet layout, rendered with open3d) to --out."""

@@ -5,7 +5,7 @@
 file's path relative to its source root. `--media copy` copies the raw JPEG bytes unchanged to
 `images/<scan_id>/<frame_index>.jpg` (so `materialize` can rebuild a reference build byte for byte from
 the user's own raw copy); `--media reference` writes the paths and checksums only. A frame a source keeps
-inside a container (a ScanNet `.sens`) has no raw file: its `raw` is "" and its bytes, copied as stored,
+inside a container (ScanNet's RGB-D sensor stream) has no raw file: its `raw` is "" and its bytes, copied as stored,
 come from the source adapter (`Source.color_jpeg`).
 
 Entries are made where the frames are read (the per-scan workers, `media_entry`, on the bytes the

@@ -7,11 +7,11 @@ Every stage counts kept and dropped rows per reason (`StageCounts`).
 
 from __future__ import annotations
 
+from ladderdata.validators.answers import AnswerValidator
 from ladderdata.validators.balance import BalanceValidator
 from ladderdata.validators.base import RowValidator, StageCounts
 from ladderdata.validators.decontam import DecontamValidator
 from ladderdata.validators.dedup import DedupValidator
-from ladderdata.validators.recheck import AnswerValidator
 from ladderdata.validators.schema import SchemaValidator
 
 VALIDATORS: dict[str, type] = {

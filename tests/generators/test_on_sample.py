@@ -21,7 +21,7 @@ from filelock import FileLock
 from ladderdata.generators import GENERATORS, GenerationSettings
 from ladderdata.generators.letters import parse_options
 from ladderdata.records import Family, QASample, QuestionType, SceneRecord
-from ladderdata.validators.answers import recheck
+from ladderdata.validators.recheck import recheck
 from ladderdata.validators.schema import SchemaValidator
 
 QT = QuestionType

@@ -8,7 +8,7 @@ from ladderdata.generators import GenerationSettings
 from ladderdata.generators.letters import parse_options
 from ladderdata.generators.video import VideoGenerator
 from ladderdata.records import DataType, QuestionType, VideoRecord
-from ladderdata.validators.answers import recheck
+from ladderdata.validators.recheck import recheck
 from tests.generators.builders import make_frame, make_object, make_scene, make_vis
 
 QT = QuestionType

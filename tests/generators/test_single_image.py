@@ -185,11 +185,15 @@ def test_relative_distance_against_hand_table():
 def test_relative_distance_large_room_margin():
     # over 40 m2 the margin is 30 cm: the lamp's 4.7 vs 4.9 m (20 cm) is refused as well
     gen = SingleImageGenerator(PUBLISHED)
+    primaries = set()
     for seed in range(12):
         for s in _of(gen.generate(_line_scene(45.0), seed), QT.relative_distance):
             primary = re.search(r"is the closest to the (\w+)\?", s.question).group(1)
+            primaries.add(primary)
             assert primary in {"bed", "chair", "sofa"}
             assert s.reference["margin_rule"]["large_room_margin_m"] == 0.30
+    assert primaries == {"bed", "chair", "sofa"}  # the loop saw every primary the margin allows
+    assert gen.counts[("relative distance", "margin_too_small")] >= 1  # ... and refused some
 
 
 def test_letters_balanced_within_a_scene():

@@ -9,7 +9,7 @@ gen.emitted                                 # Counter[question type]
 ```
 Generators read only SceneRecords (never raw files). Wording lives in `templates/<family>/<type>.j2`;
 thresholds in `GenerationSettings`; answer/refusal rules in `rules` (shared with
-`ladderdata.validators.answers.recheck`); letter balancing in `letters`.
+`ladderdata.validators.recheck.recheck`); letter balancing in `letters`.
 """
 
 from __future__ import annotations

@@ -265,7 +265,7 @@ def object_ref(obj: Any) -> dict[str, Any]:
 
 
 def object_size_reference(obj: Any, decimals: int) -> dict[str, Any]:
-    """Reference values of an object-size answer (what `validators.answers.recheck` reads back)."""
+    """Reference values of an object-size answer (what `validators.recheck.recheck` reads back)."""
     box = obj.shape  # the oriented box: an axis-aligned box overstates rotated objects
     return {
         "objects": [object_ref(obj)],
@@ -279,7 +279,7 @@ def object_size_reference(obj: Any, decimals: int) -> dict[str, Any]:
 def absolute_distance_reference(
     a: Any, b: Any, distance: float, min_distance: float, decimals: int
 ) -> dict[str, Any]:
-    """Reference values of an absolute-distance answer (what `validators.answers.recheck` reads back)."""
+    """Reference values of an absolute-distance answer (what `validators.recheck.recheck` reads back)."""
     return {
         "objects": [object_ref(a), object_ref(b)],
         "distance_m": distance,

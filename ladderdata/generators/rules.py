@@ -2,7 +2,7 @@
 
 Every function here takes plain numbers (the values a generator records in `QASample.reference`) and
 returns a `Decision`: the answer text, or a refusal reason. Generators call them on values they measure
-from SceneRecords; `ladderdata.validators.answers.recheck` calls the same functions on the recorded
+from SceneRecords; `ladderdata.validators.recheck.recheck` calls the same functions on the recorded
 values, so a sample whose numbers, options and answer disagree cannot pass.
 
 Refusal reasons are short snake_case strings (the constants below); they key the generators' refusal

@@ -7,7 +7,7 @@ every adapter takes the source root as its first argument and implements `source
 from __future__ import annotations
 
 from ladderdata.sources.base import Source
-from ladderdata.sources.bundled_sample import SampleSource
+from ladderdata.sources.sample import SampleSource
 from ladderdata.sources.scannet import ScanNetSource
 
 SOURCES: dict[str, type[Source]] = {

@@ -485,7 +485,7 @@ class ScanNetSource(Source):
         box = box3d_from_points(points)
         if degenerate_axes(np.asarray(box.max) - np.asarray(box.min)) >= 2:
             # Points on a line (or one position) have no area and no volume: nothing a question can
-            # ask about. Flat objects (one zero extent: floors, pictures, planes of synthetic scans)
+            # ask about. Flat objects (one zero extent: floors, pictures, planes of the procedural sample)
             # are kept, their size and distances are well defined.
             self._defect(
                 stats,

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ladderdata.validators.answers import AnswerValidator
 from ladderdata.validators.balance import BalanceValidator
 from ladderdata.validators.base import RowValidator, StageCounts
 from ladderdata.validators.decontam import DecontamValidator
 from ladderdata.validators.dedup import DedupValidator
-from ladderdata.validators.recheck import AnswerValidator
 from ladderdata.validators.schema import SchemaValidator
 
 VALIDATORS: dict[str, type] = {

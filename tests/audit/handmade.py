@@ -1,93 +1,46 @@
-"""A small hand-made build directory in the output schema of DESIGN.md section 4 (for audit tests).
+"""The audit tests' hand-made builds: many scans, every family, and deliberately skewed variants.
 
-Written with pyarrow (explicit published schema + provenance columns) and OpenCV (small JPEGs with a
-coloured rectangle where each object's box is), so the audit reads exactly what a real build writes,
-independently of the build pipeline.
+Only the rows are stated here; `tests.fixtures.handmade.write_handmade_build` writes them in the
+published layout. Each scan's first image has a coloured rectangle where each grounding box is, so the
+gallery's drawn boxes can be told from the source pixels.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from ladderdata.writers.checksums import write_checksums
-from ladderdata.writers.layout import BuildLayout
+from tests.fixtures.handmade import HandmadeRows, Image, provenance, write_handmade_build
 
 IMAGE_W, IMAGE_H = 160, 120
 DIRECTIONS = ["left", "right", "front", "back"]
 OBJECTS = ["chair", "table", "lamp", "sofa", "bed", "desk", "sink", "door"]
-
-PROVENANCE = [
-    ("sample_id", pa.string()),
-    ("family", pa.string()),
-    ("source", pa.string()),
-    ("scene_id", pa.string()),
-    ("frame_ids", pa.list_(pa.int64())),
-    ("template_id", pa.string()),
-    ("seed", pa.int64()),
-    ("generator_version", pa.string()),
-    ("subtype", pa.string()),
-    ("linked_sample_id", pa.string()),
-    ("reference", pa.string()),
-]
-GROUNDING_SCHEMA = pa.schema(
-    [
-        ("question_id", pa.int64()),
-        ("question", pa.string()),
-        ("answer", pa.list_(pa.struct([("bbox_2d", pa.list_(pa.int64())), ("label", pa.string())]))),
-        ("image", pa.list_(pa.string())),
-        ("data_type", pa.string()),
-        *PROVENANCE,
-    ]
-)
-SPATIAL_SCHEMA = pa.schema(
-    [
-        ("question_id", pa.int64()),
-        ("question", pa.string()),
-        ("options", pa.list_(pa.string())),
-        ("answer", pa.string()),
-        ("image", pa.list_(pa.string())),
-        ("question_type", pa.string()),
-        ("data_type", pa.string()),
-        # spatial rows carry no linked_sample_id (ladderdata/writers/parquet.py)
-        *(f for f in PROVENANCE if f[0] != "linked_sample_id"),
-    ]
-)
 LETTERS = "ABCD"
 
 
 def _provenance(
     family: str, scan: str, frames: list[int], i: int, linked: str | None = None
 ) -> dict[str, Any]:
-    return {
-        "sample_id": f"{family}-{scan}-{i}",
-        "family": family,
-        "source": "handmade",
-        "scene_id": scan,
-        "frame_ids": frames,
-        "template_id": f"{family}/t{i % 2}",
-        "seed": 0,
-        "generator_version": "test",
-        "subtype": None,
-        "linked_sample_id": linked,
-        "reference": json.dumps({"i": i}),
-    }
+    extra = {"linked_sample_id": linked} if family == "localization" else {}
+    return provenance(
+        family,
+        scan,
+        frames,
+        f"{family}-{scan}-{i}",
+        template_id=f"{family}/t{i % 2}",
+        generator_version="test",
+        reference=json.dumps({"i": i}),
+        **extra,
+    )
 
 
-def _write_image(path: Path, boxes: list[list[int]], shade: int) -> None:
-    img = np.full((IMAGE_H, IMAGE_W, 3), shade, dtype=np.uint8)
-    for k, (x1, y1, x2, y2) in enumerate(boxes):
-        cv2.rectangle(img, (x1, y1), (x2 - 1, y2 - 1), (60 + 60 * k, 200 - 50 * k, 90), -1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    assert cv2.imwrite(str(path), img)
+def _image(boxes: list[list[int]], shade: int) -> Image:
+    colours = [(60 + 60 * k, 200 - 50 * k, 90) for k in range(len(boxes))]
+    return Image(
+        (IMAGE_W, IMAGE_H), shade=shade, boxes=tuple((*b, c) for b, c in zip(boxes, colours, strict=True))
+    )
 
 
 def make_build(
@@ -103,9 +56,9 @@ def make_build(
     object count is 2); `one_scan` (every row from one scan); `blind_text` (relative-direction answer
     letter is a function of the object named in the question, letters still uniform)."""
     rng = random.Random(seed)
-    root = Path(root)
-    grounding: list[dict[str, Any]] = []
-    spatial: dict[str, list[dict[str, Any]]] = {"single_image": [], "multi_view": [], "video": []}
+    content = HandmadeRows()
+    grounding = content.rows["localization"]
+    spatial = content.rows
     qid = 0
     counter = {"dir": 0, "rd": 0, "ao": 0, "count": 0}
     for s in range(scans):
@@ -114,9 +67,8 @@ def make_build(
         paths = [f"{scan}/{f}.jpg" for f in frames]
         box_a = [10 + s % 5, 20, 70, 90]
         box_b = [90, 30 + s % 7, 150, 110]
-        if media == "copy":
-            for k, p in enumerate(paths):
-                _write_image(root / "images" / p, [box_a, box_b] if k == 0 else [box_b], 40 + 5 * k)
+        for k, p in enumerate(paths):
+            content.images[p] = _image([box_a, box_b] if k == 0 else [box_b], 40 + 5 * k)
         # single image: relative direction (+ its grounding row) and object size
         for _ in range(direction_per_scan):
             n = counter["dir"]
@@ -240,69 +192,35 @@ def make_build(
         )
         qid += 1
 
-    def write(family: str, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
-        path = root / "data" / family / "train-00000.parquet"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
-
-    write("localization", grounding, GROUNDING_SCHEMA)
-    for family, rows in spatial.items():
-        write(family, rows, SPATIAL_SCHEMA)
-    meta = root / "meta"
-    meta.mkdir(parents=True, exist_ok=True)
-    manifest = {
-        "config": {
-            "name": f"handmade-{variant}",
-            "seed": seed,
-            "families": {
-                "localization": {
-                    "enabled": True,
-                    "quotas": {"localization": scans * direction_per_scan},
-                    "per_scan_cap": None,
-                },
-                "single_image": {
-                    "enabled": True,
-                    "quotas": {
-                        "relative direction": scans * direction_per_scan,
-                        "object size": scans,
-                        "absolute distance": 5,
-                    },
-                    "per_scan_cap": None,
-                },
-                "multi_view": {
-                    "enabled": True,
-                    "quotas": {"object count": scans, "relative distance": scans},
-                    "per_scan_cap": None,
-                },
-                "video": {
-                    "enabled": True,
-                    "quotas": {"room size": scans, "appearance order": scans},
-                    "per_scan_cap": None,
-                },
+    config = {
+        "name": f"handmade-{variant}",
+        "seed": seed,
+        "families": {
+            "localization": {
+                "enabled": True,
+                "quotas": {"localization": scans * direction_per_scan},
+                "per_scan_cap": None,
             },
-            "balance": {"max_numeric_value_share": 0.2, "letter_tolerance": 0.03},
-        }
-    }
-    (meta / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    stats = {
-        "stages": {
-            # the shape of ladderdata.validators.base.StageCounts.to_dict()
-            "generate": {
-                "kept": 130,
-                "dropped": {"near_boundary": 3, "no_visible_pair": 7},
-                "dropped_total": 10,
+            "single_image": {
+                "enabled": True,
+                "quotas": {
+                    "relative direction": scans * direction_per_scan,
+                    "object size": scans,
+                    "absolute distance": 5,
+                },
+                "per_scan_cap": None,
             },
-            "answers": {"kept": 128, "dropped": {"answer_mismatch": 2}, "dropped_total": 2},
-            "dedup": {"kept": 125, "dropped": {"duplicate": 3}, "dropped_total": 3},
-        }
+            "multi_view": {
+                "enabled": True,
+                "quotas": {"object count": scans, "relative distance": scans},
+                "per_scan_cap": None,
+            },
+            "video": {
+                "enabled": True,
+                "quotas": {"room size": scans, "appearance order": scans},
+                "per_scan_cap": None,
+            },
+        },
+        "balance": {"max_numeric_value_share": 0.2, "letter_tolerance": 0.03},
     }
-    (meta / "stats.json").write_text(json.dumps(stats, indent=2))
-    images = {}  # every image written above, recorded as a build records them (verify checks them)
-    for path in sorted((root / "images").rglob("*.jpg")) if (root / "images").is_dir() else []:
-        rel = path.relative_to(root / "images").as_posix()
-        data = path.read_bytes()
-        images[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-    media_json = {"media_policy": media, "images": images}
-    (meta / "media.json").write_text(json.dumps(media_json))
-    write_checksums(BuildLayout(root))  # as finalize does: `audit` verifies the build first
-    return root
+    return write_handmade_build(Path(root), content, media=media, config=config).root

@@ -18,10 +18,10 @@ import pytest
 from PIL import Image
 
 from ladderdata.writers.layout import BuildLayout
-from tests.build.helpers import manifest_file, run_cli
 from tests.faults import inject
 from tests.faults.inject import SCAN, Loss
 from tests.fixtures.build import build_manifest_data
+from tests.pipeline.helpers import manifest_file, run_cli
 
 
 @dataclass(frozen=True)

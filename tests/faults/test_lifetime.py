@@ -23,8 +23,8 @@ import pytest
 from ladderdata.lifetime import INTERRUPT_MESSAGE
 from ladderdata.pipeline.lock import output_lock
 from ladderdata.writers.layout import BuildLayout
-from tests.build.helpers import digests, manifest_file, run_cli, start_cli
 from tests.fixtures.build import REPO
+from tests.pipeline.helpers import digests, manifest_file, run_cli, start_cli
 
 GONE_WITHIN = 5.0
 """Seconds a worker may outlive its killed parent (the issue's bound)."""

@@ -15,9 +15,9 @@ from ladderdata.oserrors import describe_os_error
 from ladderdata.records import Family
 from ladderdata.records import QuestionType as QT
 from ladderdata.sources.scannet import ScanNetSource
-from tests.build.helpers import run_cli
 from tests.faults import inject
 from tests.fixtures.build import REPO
+from tests.pipeline.helpers import run_cli
 
 
 def test_huge_range_in_a_template_is_a_template_error_naming_the_file(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.build.helpers import run_cli
+from tests.pipeline.helpers import run_cli
 
 
 @pytest.fixture

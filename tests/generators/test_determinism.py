@@ -9,6 +9,7 @@ import pytest
 
 from ladderdata.generators import GENERATORS, GenerationSettings
 from ladderdata.generators.base import make_sample_id, scene_rng
+from ladderdata.records import QuestionType
 from tests.generators.test_video import _scene
 
 
@@ -25,8 +26,18 @@ def test_seed_changes_choices():
     scene = _scene()
     settings = GenerationSettings(video_num_frames=4)
     gen = GENERATORS["video"](settings)
-    runs = {tuple(s.sample_id for s in gen.generate(scene, seed=seed)) for seed in range(4)}
-    assert len(runs) > 1
+    runs = [gen.generate(scene, seed=seed) for seed in range(4)]
+    assert all(runs)  # every seed asks questions on this scene
+    # the seed picks templates, option orders and distractors: no two seeds make the same choices
+    choices = [tuple((s.template_id, tuple(s.options or ())) for s in run) for run in runs]
+    assert len(set(choices)) == len(runs)
+    # the appearance-order distractors (other orders of the same categories) in particular
+    distractors = [
+        frozenset(o for s in run if s.question_type == QuestionType.appearance_order for o in s.options)
+        for run in runs
+    ]
+    assert all(distractors)
+    assert len(set(distractors)) == len(runs)
 
 
 def test_rng_is_a_blake2b_hash_of_seed_scan_and_family():

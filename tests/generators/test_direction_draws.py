@@ -17,7 +17,7 @@ from ladderdata.generators import GenerationSettings
 from ladderdata.generators.multi_view import MultiViewGenerator
 from ladderdata.generators.single_image import SingleImageGenerator
 from ladderdata.records import QuestionType
-from ladderdata.validators.answers import recheck
+from ladderdata.validators.recheck import recheck
 from tests.generators.builders import look_pose, make_frame, make_object, make_scene, make_vis
 
 QT = QuestionType

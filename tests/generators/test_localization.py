@@ -6,7 +6,7 @@ from ladderdata.generators import GenerationSettings
 from ladderdata.generators.localization import LocalizationGenerator
 from ladderdata.generators.single_image import SingleImageGenerator
 from ladderdata.records import DataType, Family, QuestionType
-from ladderdata.validators.answers import recheck
+from ladderdata.validators.recheck import recheck
 from tests.generators.builders import look_pose, make_frame, make_object, make_scene, make_vis
 
 SETTINGS = GenerationSettings(published_wording_share=1.0, enabled={"absolute_distance": False})

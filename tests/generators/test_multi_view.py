@@ -11,7 +11,7 @@ from ladderdata.answer_format import parse_options
 from ladderdata.generators import GenerationSettings
 from ladderdata.generators.multi_view import MultiViewGenerator
 from ladderdata.records import DataType, QuestionType
-from ladderdata.validators.answers import recheck
+from ladderdata.validators.recheck import recheck
 from tests.generators.builders import make_frame, make_object, make_scene, make_vis
 
 QT = QuestionType

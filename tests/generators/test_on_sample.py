@@ -21,7 +21,7 @@ from filelock import FileLock
 from ladderdata.answer_format import parse_options
 from ladderdata.generators import GENERATORS, GenerationSettings
 from ladderdata.records import Family, QASample, QuestionType, SceneRecord
-from ladderdata.validators.answers import recheck
+from ladderdata.validators.recheck import recheck
 from ladderdata.validators.schema import SchemaValidator
 
 QT = QuestionType

@@ -11,7 +11,7 @@ from ladderdata.generators import GenerationSettings
 from ladderdata.generators.localization import LocalizationGenerator
 from ladderdata.generators.single_image import SingleImageGenerator
 from ladderdata.records import DataType, Family, QuestionType
-from ladderdata.validators.answers import recheck
+from ladderdata.validators.recheck import recheck
 from tests.generators.builders import look_pose, make_frame, make_object, make_scene, make_vis
 
 QT = QuestionType
@@ -185,11 +185,15 @@ def test_relative_distance_against_hand_table():
 def test_relative_distance_large_room_margin():
     # over 40 m2 the margin is 30 cm: the lamp's 4.7 vs 4.9 m (20 cm) is refused as well
     gen = SingleImageGenerator(PUBLISHED)
+    primaries = set()
     for seed in range(12):
         for s in _of(gen.generate(_line_scene(45.0), seed), QT.relative_distance):
             primary = re.search(r"is the closest to the (\w+)\?", s.question).group(1)
+            primaries.add(primary)
             assert primary in {"bed", "chair", "sofa"}
             assert s.reference["margin_rule"]["large_room_margin_m"] == 0.30
+    assert primaries == {"bed", "chair", "sofa"}  # the loop saw every primary the margin allows
+    assert gen.counts[("relative distance", "margin_too_small")] >= 1  # ... and refused some
 
 
 def test_letters_balanced_within_a_scene():

@@ -8,7 +8,7 @@ from ladderdata.answer_format import parse_options
 from ladderdata.generators import GenerationSettings
 from ladderdata.generators.video import VideoGenerator
 from ladderdata.records import DataType, QuestionType, VideoRecord
-from ladderdata.validators.answers import recheck
+from ladderdata.validators.recheck import recheck
 from tests.generators.builders import make_frame, make_object, make_scene, make_vis
 
 QT = QuestionType
@@ -162,8 +162,11 @@ def test_every_sample_distinct():
 def test_permutation_distractors_cover_choices():
     # the three distractors are other orders of the same four categories
     samples = _of(VideoGenerator(SETTINGS).generate(_scene(), seed=4), QT.appearance_order)
+    assert samples  # the scene has enough categories for the question
     for s in samples:
         options = list(parse_options(s.options, strict=True).values())
         cats = sorted(options[0].split(", "))
+        assert len(cats) == 4
         perms = {", ".join(p) for p in itertools.permutations(cats)}
+        assert len(set(options)) == 4  # four distinct orders: the answer and three distractors
         assert set(options) <= perms

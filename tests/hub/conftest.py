@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.handmade import HandmadeBuild
 from tests.hub.fake_hub import FakeHub
-from tests.hub.handmade import HandmadeBuild, make_build
+from tests.hub.handmade import make_build
 
 TOKEN = "hf_TestSecretToken0123456789abcdef"
 """The valid token of the fake Hub (user `tester`). Tests assert it never shows up in any output."""

@@ -15,7 +15,7 @@ import pytest
 
 from ladderdata.sample.generate import is_sample
 from ladderdata.sources.sens import SensFile
-from tests.build.helpers import digests, manifest_file, run_cli
+from tests.pipeline.helpers import digests, manifest_file, run_cli
 from tests.fixtures.build import build_manifest_data
 from tests.sources.test_sens_adapter import SCAN, copy_scan
 

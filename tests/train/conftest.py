@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.train.handmade import HELDOUT_SCANS, write_handmade_build
+from tests.train.handmade import HELDOUT_SCANS, make_build
 
 REPO = Path(__file__).resolve().parents[2]
 SMOKE_RECIPE = REPO / "manifests" / "train" / "cpu-smoke.yaml"
@@ -61,8 +61,8 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def handmade_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hand-made build of tests/train/handmade.py (3 scans, every family, cold-start rows)."""
-    key = source_key("tests/train/handmade.py")
-    return shared_dir(tmp_path_factory, f"handmade-build-{key}", lambda out: write_handmade_build(out))
+    key = source_key("tests/train/handmade.py", "tests/fixtures/handmade.py")
+    return shared_dir(tmp_path_factory, f"handmade-build-{key}", lambda out: make_build(out))
 
 
 @pytest.fixture(scope="session")

@@ -1,23 +1,15 @@
-"""A tiny hand-made build in the published layout (DESIGN.md section 4, ladderdata/writers/layout.py).
+"""The trainer tests' hand-made build (written by `tests.fixtures.handmade.write_handmade_build`).
 
 Three scans; per scan: 2 localization rows (+ their 2 single-image rows), 1 multi-view row (8 views),
-1 video row (4 frames) and 1 cold-start row. Parquet shards use the writers' real schemas, the JSONL
-exports carry the published keys only, and images are small JPEGs under images/<scan>/<frame>.jpg.
+1 video row (4 frames) and 1 cold-start row; images are small JPEGs under images/<scan>/<frame>.jpg.
 Image sizes differ per scan so the stage-1 box rescaling is exercised on more than one resolution.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
-from PIL import Image
-
-from ladderdata.writers.layout import GROUNDING_JSONL, SPATIAL_JSONL, BuildLayout
-from ladderdata.writers.parquet import GROUNDING_COLUMNS, SPATIAL_COLUMNS, schema_for
+from tests.fixtures.handmade import HandmadeRows, Image, provenance, write_handmade_build
 
 SCANS = ("scene0101_00", "scene0102_00", "scene0103_00")
 HELDOUT_SCANS = ("scene0103_00",)
@@ -25,39 +17,20 @@ IMAGE_SIZES = {"scene0101_00": (160, 120), "scene0102_00": (200, 150), "scene010
 MCQ_OPTIONS = ["A. left", "B. right", "C. front", "D. back"]
 
 
-def _jpeg(path: Path, size: tuple[int, int], seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pixels = rng.integers(0, 255, size=(size[1], size[0], 3), dtype=np.uint8)
-    Image.fromarray(pixels).save(path, quality=80)
-
-
 def _provenance(n: int, family: str, scan: str, frames: list[int]) -> dict:
-    return {
-        "sample_id": f"hand{n:04d}",
-        "family": family,
-        "source": "handmade",
-        "scene_id": scan,
-        "frame_ids": frames,
-        "template_id": f"{family}/test",
-        "seed": 0,
-        "generator_version": "handmade-1",
-        "subtype": None,
-        "reference": "{}",
-    }
+    return provenance(family, scan, frames, f"hand{n:04d}")
 
 
-def write_handmade_build(root: Path, with_coldstart: bool = True) -> Path:
+def make_build(root: Path, with_coldstart: bool = True) -> Path:
     """Write the build under `root` and return it."""
-    layout = BuildLayout(root)
-    rows: dict[str, list[dict]] = {"localization": [], "single_image": [], "multi_view": [], "video": []}
-    coldstart: list[dict] = []
+    content = HandmadeRows()
+    rows, coldstart = content.rows, content.coldstart
     qid = 0
     for s, scan in enumerate(SCANS):
         w, h = IMAGE_SIZES[scan]
         frames = [10 * i for i in range(12)]
         for i, frame in enumerate(frames):
-            _jpeg(layout.image(f"{scan}/{frame}.jpg"), (w, h), seed=100 * s + i)
+            content.images[f"{scan}/{frame}.jpg"] = Image((w, h), seed=100 * s + i)
         for k, frame in enumerate(frames[:2]):
             qid += 1
             image = [f"{scan}/{frame}.jpg"]
@@ -124,21 +97,6 @@ def write_handmade_build(root: Path, with_coldstart: bool = True) -> Path:
             }
         )
 
-    for family, family_rows in rows.items():
-        table = pa.Table.from_pylist(family_rows, schema=schema_for(family))
-        path = layout.shard(family, 0)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, path)
-    with open(layout.grounding_jsonl, "w", encoding="utf-8") as fh:
-        for row in rows["localization"]:
-            fh.write(json.dumps({k: row[k] for k in GROUNDING_COLUMNS}) + "\n")
-    with open(layout.spatial_jsonl, "w", encoding="utf-8") as fh:
-        for family in ("single_image", "multi_view", "video"):
-            for row in rows[family]:
-                fh.write(json.dumps({k: row[k] for k in SPATIAL_COLUMNS}) + "\n")
-    if with_coldstart:
-        with open(root / "spld_coldstart_data.jsonl", "w", encoding="utf-8") as fh:
-            for row in coldstart:
-                fh.write(json.dumps(row) + "\n")
-    assert layout.grounding_jsonl.name == GROUNDING_JSONL and layout.spatial_jsonl.name == SPATIAL_JSONL
-    return root
+    if not with_coldstart:
+        coldstart.clear()
+    return write_handmade_build(root, content).root

@@ -19,8 +19,8 @@ import yaml
 from datasets import load_dataset
 
 from ladderdata.records import Family
-from tests.build.helpers import digests, manifest_file, run_cli, seed_scenes, start_cli
 from tests.fixtures.build import TEST_QUOTAS
+from tests.pipeline.helpers import digests, manifest_file, run_cli, seed_scenes, start_cli
 
 SPATIAL_KEYS = ["question_id", "question", "options", "answer", "image", "question_type", "data_type"]
 GROUNDING_KEYS = ["question_id", "question", "answer", "image", "data_type"]

@@ -8,7 +8,7 @@ import pytest
 
 from ladderdata.generators import GENERATORS, GenerationSettings, LetterBalancer, reletter
 from ladderdata.records import DataType, Family, GroundingAnswer, QASample, QuestionType
-from ladderdata.validators.answers import recheck
+from ladderdata.validators.recheck import recheck
 
 QT = QuestionType
 

@@ -15,8 +15,8 @@ import pytest
 
 from ladderdata.sample.generate import is_sample
 from ladderdata.sources.sens import SensFile
-from tests.pipeline.helpers import digests, manifest_file, run_cli
 from tests.fixtures.build import build_manifest_data
+from tests.pipeline.helpers import digests, manifest_file, run_cli
 from tests.sources.test_sens_adapter import SCAN, copy_scan
 
 
@@ -64,7 +64,9 @@ def test_scan_given_only_as_sens_builds_like_its_export(sample_root: Path, tmp_p
     assert media
     with SensFile(sens_root / "scans" / SCAN / f"{SCAN}.sens") as f:
         for rel, entry in media.items():
-            assert entry["raw"] == ""  # the JPEG lies inside the .sens: the adapter reads it (Source.color_jpeg)
+            assert (
+                entry["raw"] == ""
+            )  # the JPEG lies inside the .sens: the adapter reads it (Source.color_jpeg)
             stored = f.color_bytes(entry["frame_index"])
             assert (sens_build / "images" / rel).read_bytes() == stored
             exported = sample_root / "export" / SCAN / "color" / f"{entry['frame_index']}.jpg"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ladderdata.generators.scene_index import SceneIndex
+from ladderdata.records import VideoRecord
 
 
 def uniform_positions(n_available: int, n: int) -> list[int]:
@@ -69,6 +70,21 @@ def select_views(
     return sorted(chosen)
 
 
+def resampled_clip(video: VideoRecord, fps: float) -> tuple[list[int], float]:
+    """The source frames a video record plays, and their rate, as the video rows see them.
+
+    A video whose frames the rows show (`frames_from_video`) is resampled to `fps` when it plays
+    faster: at each time j / fps it shows the frame shown then (frame floor(j x rate / fps)); a slower
+    one keeps its own rate (repeating frames adds nothing). Other records play as they are.
+    """
+    rate = float(video.fps)
+    if not video.frames_from_video or rate <= fps:
+        return list(video.frame_indices), rate
+    played = video.frame_indices
+    n = int(np.floor(len(played) * fps / rate + 1e-9))
+    return [played[int(np.floor(j * rate / fps + 1e-9))] for j in range(n)], float(fps)
+
+
 class VideoTimeline:
     """The clip a video question is about: its frame positions, their times, and the sampled frames.
 
@@ -80,8 +96,11 @@ class VideoTimeline:
 
     def __init__(self, index: SceneIndex, n_frames: int, fps: float):
         video = index.scene.video
-        clip = None if video is None else {f: k for k, f in enumerate(video.frame_indices)}
-        self.fps: float = fps if video is None else float(video.fps)
+        clip = None
+        self.fps: float = fps
+        if video is not None:
+            played, self.fps = resampled_clip(video, fps)
+            clip = {f: k for k, f in enumerate(played)}
         self.positions: list[int] = [
             p for p, f in enumerate(index.frames) if clip is None or f.frame_index in clip
         ]

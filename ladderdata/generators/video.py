@@ -21,7 +21,8 @@ from ladderdata.generators.base import NOT_SHOWN, TOO_FEW_CATEGORIES, TOO_FEW_FR
 from ladderdata.generators.combos import seeded_combinations
 from ladderdata.generators.frames import VideoTimeline
 from ladderdata.generators.scan_questions import ScanQuestionGenerator
-from ladderdata.records import DataType, Family, FrameRecord, QASample, QuestionType
+from ladderdata.records import DataType, Family, FrameRecord, QASample, QuestionType, SceneRecord
+from ladderdata.writers.layout import video_frame_relpath
 
 QT = QuestionType
 ORDER_SIZE = 4
@@ -33,6 +34,12 @@ class VideoGenerator(ScanQuestionGenerator):
 
     family = Family.video
     data_type = DataType.video
+
+    def image_of(self, scene: SceneRecord, frame: FrameRecord) -> str:
+        """The frame decoded from the scan's video when the source names one (`video` option)."""
+        if scene.video is not None and scene.video.frames_from_video:
+            return video_frame_relpath(scene.scan_id, frame.frame_index)
+        return super().image_of(scene, frame)
 
     def _timeline(self, run: Run) -> VideoTimeline:
         if "timeline" not in run.cache:

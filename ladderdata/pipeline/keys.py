@@ -112,7 +112,8 @@ def scan_checksum(adapter: Source, scan_id: str) -> str:
             for path in sorted(folder.iterdir()):
                 if path.is_file():
                     parts.append(["size", f"{sub}/{path.name}", path.stat().st_size])
-    video = root / "videos" / f"{scan_id}.mp4"
+    video_path = getattr(adapter, "video_path", None)  # the `video` option's file, else videos/<scan>.mp4
+    video = Path(video_path(scan_id)) if video_path else root / "videos" / f"{scan_id}.mp4"
     if video.is_file():
         parts.append(["size", f"videos/{video.name}", video.stat().st_size])
     return digest([KEY_VERSION, scan_id, parts])

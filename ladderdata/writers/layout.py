@@ -50,6 +50,12 @@ def image_relpath(scan_id: str, frame_index: int) -> str:
     return f"{scan_id}/{int(frame_index)}.jpg"
 
 
+def video_frame_relpath(scan_id: str, frame_index: int) -> str:
+    """Published path of a frame decoded from the scan's video, e.g. `scene0055_00/video/1070.jpg`
+    (apart from the colour image of the same frame, whose bytes differ)."""
+    return f"{scan_id}/video/{int(frame_index)}.jpg"
+
+
 @dataclass(frozen=True)
 class BuildLayout:
     """Paths inside one build directory."""

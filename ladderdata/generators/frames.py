@@ -71,18 +71,18 @@ def select_views(
 
 
 def resampled_clip(video: VideoRecord, fps: float) -> tuple[list[int], float]:
-    """The source frames a video record plays, and their rate, as the video rows see them.
+    """Positions in `video.frame_indices` of the frames the video rows see, and their rate.
 
     A video whose frames the rows show (`frames_from_video`) is resampled to `fps` when it plays
     faster: at each time j / fps it shows the frame shown then (frame floor(j x rate / fps)); a slower
     one keeps its own rate (repeating frames adds nothing). Other records play as they are.
     """
     rate = float(video.fps)
+    count = len(video.frame_indices)
     if not video.frames_from_video or rate <= fps:
-        return list(video.frame_indices), rate
-    played = video.frame_indices
-    n = int(np.floor(len(played) * fps / rate + 1e-9))
-    return [played[int(np.floor(j * rate / fps + 1e-9))] for j in range(n)], float(fps)
+        return list(range(count)), rate
+    n = int(np.floor(count * fps / rate + 1e-9))
+    return [int(np.floor(j * rate / fps + 1e-9)) for j in range(n)], float(fps)
 
 
 class VideoTimeline:
@@ -100,7 +100,7 @@ class VideoTimeline:
         self.fps: float = fps
         if video is not None:
             played, self.fps = resampled_clip(video, fps)
-            clip = {f: k for k, f in enumerate(played)}
+            clip = {video.frame_indices[i]: k for k, i in enumerate(played)}
         self.positions: list[int] = [
             p for p, f in enumerate(index.frames) if clip is None or f.frame_index in clip
         ]

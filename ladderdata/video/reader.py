@@ -39,6 +39,15 @@ class VideoError(LadderDataError):
     """A video file that cannot be opened or decoded (names the file)."""
 
 
+def import_av():
+    """The `av` module (PyAV), or a VideoError saying how to install it (the `video` extra)."""
+    try:
+        import av
+    except ImportError:
+        raise VideoError("reading or writing videos needs PyAV: pip install 'ladderdata[video]'") from None
+    return av
+
+
 @dataclass(frozen=True)
 class VideoInfo:
     """What a video stream declares: frames per second, frame count, size and display rotation."""
@@ -61,8 +70,7 @@ class VideoReader:
     """Decodes one video file; frames come as RGB uint8 arrays (H, W, 3), not rotated."""
 
     def __init__(self, path: Path) -> None:
-        import av  # lazy: only builds that read videos need it
-
+        av = import_av()  # lazy: only builds that read videos need it
         self._av = av
         self.path = Path(path)
         try:

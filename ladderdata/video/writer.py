@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ladderdata.video.reader import VideoError
+from ladderdata.video.reader import VideoError, import_av
 
 DEFAULT_CRF = 18
 """x264 constant rate factor: 18 is visually lossless for camera footage (PSNR well above 40 dB)."""
@@ -64,8 +64,7 @@ def write_clip(
     Written to a temporary file beside `path` and renamed, so a reader never sees half a clip.
     Returns the number of frames written; a VideoError when there are none or their sizes differ.
     """
-    import av
-
+    av = import_av()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.mp4")

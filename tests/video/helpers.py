@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -54,3 +56,17 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     """Peak signal-to-noise ratio of two uint8 images in dB (inf when equal)."""
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def run_cli_env(args: tuple, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m ladderdata.cli.app <args>` in a subprocess with the environment `env`."""
+    from tests.fixtures.build import REPO
+
+    return subprocess.run(
+        [sys.executable, "-m", "ladderdata.cli.app", *map(str, args)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

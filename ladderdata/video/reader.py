@@ -4,16 +4,25 @@ Sources (ScanNet++ `rgb.mkv`, VSI-Bench style `videos/<scan>.mp4`) and the video
 streams only through this module, so the decoding library behind it can change without touching them.
 
 The backend is PyAV (FFmpeg bindings; the `video` extra), chosen by measurement against decord 0.6.0,
-decord2 3.4.0 and torchcodec 0.17.0 on h264 mp4/mkv files (640x480 to 1920x1440, 24 and 30 fps; numbers
-in bench/ and the README "Videos" section): with one decoding thread each, PyAV with keyframe seeks
-decodes a sparse pick (16 frames over the clip) and a dense one (every 1/24 s) at the same rate as
-decord and torchcodec within the noise of the shared machine, and every backend returned the frame
-shown at each requested time. What decided: PyAV ships its own FFmpeg in a manylinux wheel and is
-maintained; decord's last release is from 2021 (and a time->index mapping through its float32
-timestamps picks the previous frame at exact frame times unless rounded); decord2 and torchcodec import
-torch (about 0.7 GB of resident memory before the first frame, against PyAV's 70 MB, and torch belongs
-to the `train` extra, not `video`); torchcodec also needs a system FFmpeg 4-7 (apt), which the wheel
-does not bring.
+decord2 3.4.0 and torchcodec 0.17.0 (against torch 2.14.1 and Debian's FFmpeg 5.1) on h264 files written
+with PyAV: 640x480 mp4 at 30 fps and mkv at 24 fps, 1296x968 mp4 at 24 fps, 1920x1440 mp4 at 30 fps.
+Decode CPU seconds (the 2-core machine was shared, so CPU time, not wall time, is the fair measure):
+
+    pick                          PyAV   decord  decord2  torchcodec
+    sparse, 16 frames, 1296x968   1.44   1.81    1.60     1.54
+    dense, 480 frames, 640x480    1.29   2.73    2.41     1.83
+    dense, 480 frames, 1296x968   6.54   11.44   10.38    6.79
+    dense, 240 frames, 1920x1440  4.70   12.24   11.18    3.35
+
+(dense = every 1/24 s; sparse costs about the same everywhere, since h264 must decode from the
+keyframe before each pick.) Frames at the right time: PyAV, decord and decord2 returned the frame
+shown at every requested time; torchcodec's `get_frames_played_at` returned the previous frame for
+a third of exact frame times (float rounding at frame boundaries; mkv rounds timestamps to 1 ms).
+Memory before the first frame: PyAV 70 MB, decord 85 MB, decord2 and torchcodec 730 MB (both import
+torch, which belongs to the `train` extra). torchcodec also needs a system FFmpeg (apt), and its
+torch import took 40-65 s on the loaded machine; decord's last release is from 2021. So PyAV: exact,
+light, maintained, its wheel ships FFmpeg, and as fast as the fastest but at 1920x1440 dense, where
+torchcodec took 30 % less CPU (PyAV's frame threads cost CPU time while they save wall time).
 
 Frames are located by presentation timestamp (one demux pass, no decode), and each requested frame is
 reached by seeking to the keyframe before it and decoding forward, unless it lies in the stretch being

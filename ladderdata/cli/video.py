@@ -50,7 +50,7 @@ def _jobs(manifest, source, root, export_root, ids, out):  # -> list of (adapter
         for scan_id, name in plan_scans(config).scans:
             if ids is not None and scan_id not in ids:
                 continue
-            adapter, cfg = adapters[name]
+            adapter, _cfg = adapters[name]
             target_dir = out if out is not None else Path(adapter.root) / "videos"
             jobs.append((adapter, scan_id, target_dir / f"{scan_id}.mp4"))
         return jobs

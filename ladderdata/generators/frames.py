@@ -88,7 +88,8 @@ def resampled_clip(video: VideoRecord, fps: float) -> tuple[list[int], float]:
 class VideoTimeline:
     """The clip a video question is about: its frame positions, their times, and the sampled frames.
 
-    The clip is the frames the scene's video record plays (every frame when there is none). Times are
+    The clip is the frames the scene's video record plays (every frame when there is none; a video the
+    rows show decoded frames of is resampled to `fps` first, `resampled_clip`). Times are
     on the clip's own clock: a frame's position in the clip / the clip's fps (the video record's rate;
     `fps`, i.e. `GenerationSettings.video_fps`, when the scene has no video record), so "1 s apart" is
     one second of the video the question shows.

@@ -2,6 +2,8 @@
 
 The media of every video question of a scan is the same `video_num_frames` frames sampled uniformly over
 the clip (`frames.VideoTimeline`); an object the answer needs must be shown in at least one of them.
+When the source names a video per scan (its `video` option) the rows show frames decoded from it
+(`images/<scan>/video/<frame>.jpg`), on the clock of the video resampled to `video_fps`.
 Room size is asked once per scan. Appearance order uses every frame of the clip (not only the sampled
 ones): a category first appears at the earliest time (position in the clip / the clip's fps) any of its
 instances' depth-tested visible pixels cover `appearance_pixel_frac` of the image; the four categories'

@@ -6,6 +6,10 @@ file's path relative to its source root. `--media copy` copies the raw JPEG byte
 `images/<scan_id>/<frame_index>.jpg` (so `materialize` can rebuild a reference build byte for byte from
 the user's own raw copy); `--media reference` writes the paths and checksums only.
 
+Frames the video rows show decoded from a source's video (the `video` source option) have no raw file:
+their entry names the video (`raw`) and the frame's position in it (`video_frame`), and `copy` decodes
+and JPEG-encodes them again (`video.stills`), checking the recorded hash.
+
 Entries are made where the frames are read (the per-scan workers, `media_entry`), so hashing runs in
 parallel; the writer only merges them, and copies (checking each file against its recorded hash).
 `media_entry` decodes every image completely before hashing the very bytes it decoded (a JPEG cut after

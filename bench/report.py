@@ -147,6 +147,7 @@ def table(results: dict[str, Any]) -> str:
         f"linear fit (build s vs scans, --workers 1): slope {_f(fit['slope'])} s/scan, intercept "
         f"{_f(fit['intercept'])} s, R^2 {_f(fit['r2'], '.4f')}"
     )
+    lines.extend(video_lines(results.get("video")))
     lines.append("")
     for kind, sp in results.get("speedup", {}).items():
         extra = f"; Ray start-up {_f(sp.get('startup_w2'), '.1f')} s" if kind == "ray" else ""
@@ -191,6 +192,20 @@ def table(results: dict[str, Any]) -> str:
         shown = "-" if value is None else (f"{value:+.0%}" if name == "rss_growth" else f"{value:.3f}")
         lines.append(f"target {name:<24} {shown:>8}  ({t['target']}): {met}")
     return "\n".join(lines)
+
+
+def video_lines(v: dict[str, Any] | None) -> list[str]:
+    """The video decoding row (bench/video.py): frames/s sparse and dense, and the floors."""
+    if not v:
+        return []
+    sp, de, jp, rd = v["sparse"], v["dense"], v["jpeg_floor"], v["read_floor"]
+    return [
+        f"video decode ({v['scans']} scans, 24 fps clips): sparse {sp['frames']} frames "
+        f"{_f(sp['frames_per_s'], '.1f')} frames/s; dense {de['frames']} frames "
+        f"{_f(de['frames_per_s'], '.1f')} frames/s; floors: JPEG decode {_f(jp['frames_per_s'], '.1f')} "
+        f"frames/s (dense/JPEG {_f(v['dense_over_jpeg'])}x), raw read {_mb(rd['bytes'])} MB in "
+        f"{_f(rd['seconds'], '.3f')} s; peak {_mb(v.get('peak_rss_bytes'))} MB"
+    ]
 
 
 def write_results(path: Path, results: dict[str, Any]) -> None:

@@ -4,7 +4,8 @@ In one run, on procedural scans in ScanNet layout (bench/scans.py, cached under 
 
 1. for each size (scans): a fresh `--workers 1` local build (wall time, scans/s, samples/s, peak RSS
    of the build's process tree) and the decode floor of the same scans (bench/floor.py), each
-   BENCH_REPEATS times with the sizes interleaved, the fastest kept;
+   BENCH_REPEATS times with the sizes interleaved, the fastest kept; then video decoding of the
+   smallest size's scans as 24 fps clips, sparse and dense, against its floors (bench/video.py);
 2. the linear fit of build time against scans (slope, intercept, R^2);
 3. `--workers 1` vs `--workers 2`, locally and on Ray (private runtime, start-up included and shown),
    each run BENCH_REPEATS times interleaved, the fastest kept (other work on a shared machine only
@@ -158,6 +159,18 @@ def floor(work: Path, root: Path, scan_ids: list[str], stride: int, build_out: P
     return got
 
 
+def video_row(work: Path, root: Path, scan_ids: list[str]) -> dict[str, Any]:
+    """Video decoding of the scans' clips and its floors (bench/video.py), one process."""
+    cmd = [sys.executable, "-m", "bench.video", "--root", str(root), "--work", str(work), *scan_ids]
+    log(f"video decoding ({len(scan_ids)} scans; clips written once) ...")
+    m = run_measured(cmd, cwd=REPO)
+    if m.returncode != 0:
+        raise SystemExit(f"video bench failed (exit {m.returncode}):\n{m.stderr[-4000:]}")
+    got = json.loads(m.stdout.strip().splitlines()[-1])
+    got.update(peak_rss_bytes=m.peak_rss_bytes)
+    return got
+
+
 def _fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The fastest of repeated runs, with every run's wall time and load average beside it."""
     best = dict(min(runs, key=lambda r: r["seconds"]))
@@ -269,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         f = min(floor_tries[n], key=lambda r: r["seconds"])
         rows.append({"scans": n, "build": b, "floor": f, "build_over_floor": b["seconds"] / f["seconds"]})
     results["sizes"] = rows
+    results["video"] = video_row(work, root, ids[: min(sizes)])
     results["fit"] = linear_fit([r["scans"] for r in rows], [r["build"]["seconds"] for r in rows])
     # .sens input (bench/sens.py): the smallest size again, read from <scan>.sens instead of the export
     results["sens"] = sens_bench.rows(

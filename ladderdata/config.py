@@ -20,7 +20,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 import pydantic
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from ladderdata.errors import ConfigError, LadderDataError
 from ladderdata.generators.settings import FAMILY_QUESTION_TYPES, GenerationSettings
@@ -195,6 +195,20 @@ class MediaConfig(_Strict):
     `auto` copies unless a source is licensed (ScanNet's terms forbid redistributing its pixels)."""
 
     policy: Literal["auto", "copy", "reference"] = "auto"
+    video_clips: bool = Field(
+        default=False,
+        description="copy builds: also write videos/<scan>.mp4, the clip the video rows show (trimmed to "
+        "their first and last frame, re-encoded at generation.video_fps), for scans whose source has a "
+        "`video` option",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_default_clips(self, handler: Any) -> dict[str, Any]:
+        # manifests without the option keep their exact dump (meta/manifest.json, build keys)
+        data = handler(self)
+        if not self.video_clips:
+            data.pop("video_clips", None)
+        return data
 
 
 class BalanceConfig(_Strict):

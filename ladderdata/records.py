@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
 SCHEMA_VERSION = "1.1"
 """Version of the output schema (tag pushed with builds; bump on any column change).
@@ -235,6 +235,19 @@ class VideoRecord(_Record):
     fps: float = Field(gt=0, description="playback rate of `frame_indices`")
     frame_indices: list[int] = Field(description="source frame index of each video frame, in order")
     sensor_fps: float = Field(default=30.0, gt=0, description="capture rate of the source frames")
+    frames_from_video: bool = Field(
+        default=False,
+        description="video rows show frames decoded from `path` (the source's `video` option), not the "
+        "colour images",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_default_flag(self, handler: Any) -> dict[str, Any]:
+        # records without the option keep their exact JSON (scene caches, published builds)
+        data = handler(self)
+        if not self.frames_from_video:
+            data.pop("frames_from_video", None)
+        return data
 
 
 class RoomRecord(_Record):
@@ -285,6 +298,12 @@ class GroundingAnswer(_Record):
 def image_relpath(scan_id: str, frame_index: int) -> str:
     """Published relative image path of a frame, e.g. `scene0055_00/1070.jpg` (QASample.image)."""
     return f"{scan_id}/{int(frame_index)}.jpg"
+
+
+def video_frame_relpath(scan_id: str, frame_index: int) -> str:
+    """Published path of a frame decoded from the scan's video, e.g. `scene0055_00/video/1070.jpg`
+    (apart from the colour image of the same frame, whose bytes differ)."""
+    return f"{scan_id}/video/{int(frame_index)}.jpg"
 
 
 class QASample(_Record):

@@ -36,6 +36,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "sample",
     "scenes",
+    "video",
     "generate",
     "build",
     "audit",

@@ -212,6 +212,10 @@ class Generator:
         assert placed[LETTERS.index(letter)] == correct
         return format_options(placed), letter
 
+    def image_of(self, scene: SceneRecord, frame: FrameRecord) -> str:
+        """Published path of the image a row shows for `frame` (its colour image)."""
+        return image_relpath(scene.scan_id, frame.frame_index)
+
     def make_sample(
         self,
         run: Run,
@@ -229,7 +233,7 @@ class Generator:
     ) -> QASample:
         """Assemble a QASample with provenance and its deterministic id."""
         scene = run.scene
-        image = [image_relpath(scene.scan_id, f.frame_index) for f in frames]
+        image = [self.image_of(scene, f) for f in frames]
         if subtype is not None:
             run.subtype_counts[(qt, subtype)] += 1
         sample = QASample(

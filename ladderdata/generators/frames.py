@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ladderdata.generators.scene_index import SceneIndex
+from ladderdata.records import VideoRecord
 
 
 def uniform_positions(n_available: int, n: int) -> list[int]:
@@ -78,10 +79,26 @@ def select_views_shown(shown: np.ndarray, n_views: int, rng: random.Random) -> l
     return sorted(chosen)
 
 
+def resampled_clip(video: VideoRecord, fps: float) -> tuple[list[int], float]:
+    """Positions in `video.frame_indices` of the frames the video rows see, and their rate.
+
+    A video whose frames the rows show (`frames_from_video`) is resampled to `fps` when it plays
+    faster: at each time j / fps it shows the frame shown then (frame floor(j x rate / fps)); a slower
+    one keeps its own rate (repeating frames adds nothing). Other records play as they are.
+    """
+    rate = float(video.fps)
+    count = len(video.frame_indices)
+    if not video.frames_from_video or rate <= fps:
+        return list(range(count)), rate
+    n = int(np.floor(count * fps / rate + 1e-9))
+    return [int(np.floor(j * rate / fps + 1e-9)) for j in range(n)], float(fps)
+
+
 class VideoTimeline:
     """The clip a video question is about: its frame positions, their times, and the sampled frames.
 
-    The clip is the frames the scene's video record plays (every frame when there is none). Times are
+    The clip is the frames the scene's video record plays (every frame when there is none; a video the
+    rows show decoded frames of is resampled to `fps` first, `resampled_clip`). Times are
     on the clip's own clock: a frame's position in the clip / the clip's fps (the video record's rate;
     `fps`, i.e. `GenerationSettings.video_fps`, when the scene has no video record), so "1 s apart" is
     one second of the video the question shows.
@@ -89,8 +106,11 @@ class VideoTimeline:
 
     def __init__(self, index: SceneIndex, n_frames: int, fps: float):
         video = index.scene.video
-        clip = None if video is None else {f: k for k, f in enumerate(video.frame_indices)}
-        self.fps: float = fps if video is None else float(video.fps)
+        clip = None
+        self.fps: float = fps
+        if video is not None:
+            played, self.fps = resampled_clip(video, fps)
+            clip = {video.frame_indices[i]: k for k, i in enumerate(played)}
         self.positions: list[int] = [
             p for p, f in enumerate(index.frames) if clip is None or f.frame_index in clip
         ]

@@ -2,6 +2,8 @@
 
 The media of every video question of a scan is the same `video_num_frames` frames sampled uniformly over
 the clip (`frames.VideoTimeline`); an object the answer needs must be shown in at least one of them.
+When the source names a video per scan (its `video` option) the rows show frames decoded from it
+(`images/<scan>/video/<frame>.jpg`), on the clock of the video resampled to `video_fps`.
 Room size is asked once per scan. Appearance order uses every frame of the clip (not only the sampled
 ones): a category first appears at the earliest time (position in the clip / the clip's fps) any of its
 instances' depth-tested visible pixels cover `appearance_pixel_frac` of the image; the four categories'
@@ -21,7 +23,15 @@ from ladderdata.generators.base import NOT_SHOWN, TOO_FEW_CATEGORIES, TOO_FEW_FR
 from ladderdata.generators.combos import seeded_combinations
 from ladderdata.generators.frames import VideoTimeline
 from ladderdata.generators.scan_questions import ScanQuestionGenerator
-from ladderdata.records import DataType, Family, FrameRecord, QASample, QuestionType
+from ladderdata.records import (
+    DataType,
+    Family,
+    FrameRecord,
+    QASample,
+    QuestionType,
+    SceneRecord,
+    video_frame_relpath,
+)
 
 QT = QuestionType
 ORDER_SIZE = 4
@@ -33,6 +43,12 @@ class VideoGenerator(ScanQuestionGenerator):
 
     family = Family.video
     data_type = DataType.video
+
+    def image_of(self, scene: SceneRecord, frame: FrameRecord) -> str:
+        """The frame decoded from the scan's video when the source names one (`video` option)."""
+        if scene.video is not None and scene.video.frames_from_video:
+            return video_frame_relpath(scene.scan_id, frame.frame_index)
+        return super().image_of(scene, frame)
 
     def _timeline(self, run: Run) -> VideoTimeline:
         if "timeline" not in run.cache:

@@ -382,6 +382,21 @@ class Finalizer:
                 entries[rel] = MediaEntry.from_dict(data[rel])
         return entries
 
+    def _write_clips(self, entries: dict[str, MediaEntry], source_roots: dict[str, Any]) -> None:
+        """`media.video_clips`: the clips of the scans whose video rows show decoded frames."""
+        from ladderdata.records import SceneRecord
+        from ladderdata.writers.clips import write_clips
+
+        scans = {e.scan_id: e.source for e in entries.values() if e.video_frame is not None}
+        scenes = {
+            scan: (
+                SceneRecord.model_validate_json(self.layout.scene_record(scan).read_bytes()),
+                Path(source_roots[source]),
+            )
+            for scan, source in scans.items()
+        }
+        write_clips(self.layout, scenes, self.config.generation.video_fps)
+
     def _write_meta(
         self,
         markers: dict[str, ScanMarker],
@@ -405,6 +420,8 @@ class Finalizer:
             read_unfiled=colour_reader(cfg.sources),
         )
         self.reporter.finish("media")
+        if cfg.media.video_clips and policy == "copy":
+            self._write_clips(entries, source_roots)
         # the preview embeds pixels, so only where they may be redistributed (and were copied)
         redistributable = policy == "copy" and not any(s.licensed for s in cfg.sources)
         layout.preview_shard.unlink(missing_ok=True)

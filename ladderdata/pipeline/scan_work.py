@@ -26,7 +26,7 @@ from ladderdata.pipeline.coldstart import facts_jsonl
 from ladderdata.records import Family, QASample, SceneRecord
 from ladderdata.sources import SOURCES
 from ladderdata.sources.base import Source
-from ladderdata.writers.media import MediaEntry, media_entry_from_bytes, raw_relpath
+from ladderdata.writers.media import MediaEntry, media_entry_from_bytes, raw_relpath, video_media_entries
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,13 @@ def _media(
     root = Path(task.source["root"])
     entries: dict[str, dict[str, Any]] = {}
     bad: dict[int, str] = {}
-    for rel in sorted({rel for s in samples for rel in s.image}):
+    used = sorted({rel for s in samples for rel in s.image})
+    decoded = [rel for rel in used if rel.startswith(f"{task.scan_id}/video/")]
+    if decoded:
+        entries.update(_video_media(decoded, scene, task))
+    for rel in used:
+        if rel in entries:
+            continue
         index = int(Path(rel).stem)
         path = adapter.color_path(task.scan_id, index)
         try:
@@ -177,6 +183,27 @@ def _media(
             continue
         entries[rel] = entry.to_dict()
     return entries, bad
+
+
+def _video_media(rels: list[str], scene: SceneRecord, task: ScanTask) -> dict[str, dict[str, Any]]:
+    """Entries of the frames the video rows show decoded from the scan's video (`video` source option):
+    frame index -> its position in the video, which plays the source's frames in order."""
+    video = scene.video
+    if video is None or video.path is None:
+        raise GenerationError(f"{task.scan_id}: video rows name decoded frames but the scene has no video")
+    position: dict[int, int] = {}
+    for k, index in enumerate(video.frame_indices):
+        position.setdefault(index, k)
+    frames = {rel: (int(Path(rel).stem), position[int(Path(rel).stem)]) for rel in rels}
+    found = video_media_entries(
+        scan_id=task.scan_id,
+        frames=frames,
+        video_path=video.path,
+        source=task.source["name"],
+        source_root=task.source["root"],
+        licensed=bool(task.source["licensed"]),
+    )
+    return {rel: entry.to_dict() for rel, entry in found.items()}
 
 
 def _drop_frames(scene: SceneRecord, bad: dict[int, str]) -> SceneRecord:

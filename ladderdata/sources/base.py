@@ -187,6 +187,14 @@ class Source(ABC):
             out.append(Path(recorded))
         return list(dict.fromkeys(out))
 
+    def color_frames(self, scan_id: str) -> Iterator[tuple[int, bytes]]:
+        """Every colour frame of a scan in capture order, as (frame index, encoded image bytes as stored).
+
+        For writing the scan's video (`ladderdata video`); no pose or depth is read. Adapters whose raw
+        layout holds a colour stream override it; the default raises SourceError.
+        """
+        raise SourceError(f"{scan_id}: the {self.name} source has no colour frames to read")
+
     # ------------------------------------------------------------------ iteration
     def iter_results(self) -> Iterator[ScanResult]:
         """Load every scan in order, yielding successes and (unless on_error=raise) skips."""

@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -119,6 +120,10 @@ class ScanNetSource(Source):
     label_column: column of a .tsv label map to map to (`category`, `nyu40class`, ...);
     allow_unaligned: read scans without axisAlignment in their mesh frame (one warning per scan and
     the stat `unaligned`) instead of skipping them;
+    video: the scan's video, for the video family to show frames decoded from it (resampled to
+    `video_fps`) instead of the colour images: a path relative to the root (or absolute) with `{scan}`
+    for the scan id, e.g. `videos/{scan}.mp4`, or a folder holding `<scan>.mp4`; video frame k plays
+    the k-th exported colour frame (what `ladderdata video` writes);
     floor_labels: raw/mapped labels whose points form the room floor (else the lowest z band of
     `floor_band` metres is used); wall_labels: labels whose bases bound the room floor; seed: seeds
     every sampler (with the scan id and instance id); frames_from: where frames come from, `auto`
@@ -149,6 +154,7 @@ class ScanNetSource(Source):
         occlusion_tolerance: float = OCCLUSION_TOLERANCE,
         seed: int = 0,
         frames_from: str = "auto",
+        video: str | None = None,
     ) -> None:
         super().__init__(on_error=on_error)
         if frames_from not in FRAMES_FROM:
@@ -176,6 +182,7 @@ class ScanNetSource(Source):
         self.room_alpha = float(room_alpha)
         self.occlusion_tolerance = float(occlusion_tolerance)
         self.seed = int(seed)
+        self.video = None if video is None else str(video)
 
     # ------------------------------------------------------------------ listing
     def scan_ids(self) -> list[str]:
@@ -228,7 +235,7 @@ class ScanNetSource(Source):
                         for path in sorted(folder.iterdir())
                         if path.is_file()
                     ]
-        video = self._video_path(scan_id)
+        video = self.video_path(scan_id)
         if video.is_file():
             out.append(RawFile(video, f"videos/{video.name}", hashed=False))
         sens = self._sens_file(scan_id)
@@ -825,17 +832,42 @@ class ScanNetSource(Source):
             visibility=entries,
         )
 
-    def _video_path(self, scan_id: str) -> Path:
-        return self.root / "videos" / f"{scan_id}.mp4"
+    def video_path(self, scan_id: str) -> Path:
+        """The scan's video file: the `video` option (template or folder), else `videos/<scan>.mp4`."""
+        if self.video is None:
+            return self.root / "videos" / f"{scan_id}.mp4"
+        named = Path(self.video.replace("{scan}", scan_id))
+        path = named if named.is_absolute() else self.root / named
+        return path / f"{scan_id}.mp4" if "{scan}" not in self.video else path
 
     def _video(self, scan_id: str, indices: list[int]) -> VideoRecord:
         """The colour stream as a video: `videos/<scan>.mp4` when the source has one, else a frame list.
 
         An mp4 is taken to play the export's colour frames in index order (docs/contracts.md); its
         header gives the rate and frame count. Without one the video is every exported frame at the
-        sensor rate, for the video generator to resample.
+        sensor rate, for the video generator to resample. With the `video` option the file must exist
+        (SourceError otherwise) and the video rows show its decoded frames.
         """
-        path = self._video_path(scan_id)
+        path = self.video_path(scan_id)
+        if self.video is not None:
+            from ladderdata.video import VideoError, open_video
+
+            try:
+                with open_video(path) as reader:
+                    fps, count = reader.info.fps, len(reader.timestamps())
+            except VideoError as err:
+                raise SourceError.at(
+                    path,
+                    f"video named by the source's `video` option: {err}",
+                    "write it with `ladderdata video`",
+                ) from None
+            return VideoRecord(
+                path=self._relpath(path),
+                fps=fps,
+                frame_indices=indices[:count],
+                sensor_fps=SENSOR_FPS,
+                frames_from_video=True,
+            )
         if path.is_file():
             import cv2
 
@@ -851,6 +883,32 @@ class ScanNetSource(Source):
                 )
             logger.warning("%s: unreadable video header; using the frame list instead", path)
         return VideoRecord(path=None, fps=SENSOR_FPS, frame_indices=indices, sensor_fps=SENSOR_FPS)
+
+    def color_frames(self, scan_id: str) -> Iterator[tuple[int, bytes]]:
+        """Every colour frame of the scan in index order: (frame index, JPEG bytes as stored), from the
+        scan's `.sens` when its frames come from there (dropped sensor frames left out), else from the
+        export."""
+        check_scan_id(scan_id, str(self.root / "scans"))
+        sens = self._sens_file(scan_id)
+        if sens is not None:
+            with SensFile(sens) as f:
+                for index in range(f.frames):
+                    if f.has_image(index):
+                        yield index, f.color_bytes(index)
+            return
+        export = self._export_dir(scan_id, self.root / "scans" / scan_id)
+        color = export / "color"
+        indices = sorted(int(p.stem) for p in color.glob("*.jpg") if p.stem.isdigit())
+        if not indices:
+            raise SourceError.at(color, "export has no colour images", files.REEXPORT)
+        for index in indices:
+            path = color / f"{index}.jpg"
+            try:
+                yield index, path.read_bytes()
+            except OSError as err:
+                raise SourceError.at(
+                    path, f"cannot read colour image ({err.strerror})", files.REEXPORT
+                ) from None
 
 
 _SKIP_WORDS = {

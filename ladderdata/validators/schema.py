@@ -32,7 +32,7 @@ NUMBER_RE = re.compile(r"^\d+(\.\d+)?$")
 
 
 def _image_re(scene_id: str) -> re.Pattern[str]:
-    return re.compile(rf"^{re.escape(scene_id)}/\d+\.jpg$")
+    return re.compile(rf"^{re.escape(scene_id)}/(video/)?\d+\.jpg$")  # video/: frames decoded from a video
 
 
 class SchemaValidator(RowValidator):

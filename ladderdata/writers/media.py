@@ -8,6 +8,10 @@ the user's own raw copy); `--media reference` writes the paths and checksums onl
 inside a container (ScanNet's RGB-D sensor stream) has no raw file: its `raw` is "" and its bytes, copied as stored,
 come from the source adapter (`Source.color_jpeg`).
 
+Frames the video rows show decoded from a source's video (the `video` source option) have no raw file:
+their entry names the video (`raw`) and the frame's position in it (`video_frame`), and `copy` decodes
+and JPEG-encodes them again (`video.stills`), checking the recorded hash.
+
 Entries are made where the frames are read (the per-scan workers, `media_entry`, on the bytes the
 source adapter gives: `Source.color_jpeg`), so hashing runs in parallel; the writer only merges them,
 and copies (checking each file against its recorded hash).
@@ -47,10 +51,16 @@ class MediaEntry:
     (`Source.color_path` is None: the bytes come from `Source.color_jpeg`)."""
     sha256: str
     bytes: int
+    video_frame: int | None = None
+    """Set for a frame decoded from a video: its position in the video at `raw` (display order); the
+    published JPEG is `video.stills.jpeg_frames` of it, not a copy of a raw file."""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (keys sorted by the JSON writer)."""
-        return asdict(self)
+        """JSON form (keys sorted by the JSON writer); `video_frame` only when set."""
+        data = asdict(self)
+        if self.video_frame is None:
+            del data["video_frame"]
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MediaEntry:
@@ -145,6 +155,62 @@ def media_entry(
     )
 
 
+def video_media_entries(
+    *,
+    scan_id: str,
+    frames: dict[str, tuple[int, int]],
+    video_path: str | Path,
+    source: str,
+    source_root: str | Path,
+    licensed: bool,
+) -> dict[str, MediaEntry]:
+    """Entries of frames decoded from a video: `frames` maps a published path to (frame index, position
+    in the video). Decodes and encodes them here (in the worker) to record their hashes."""
+    from ladderdata.video.reader import VideoError
+    from ladderdata.video.stills import jpeg_frames
+
+    path = Path(video_path)
+    if not path.is_absolute():
+        path = Path(source_root) / path
+    try:
+        data = jpeg_frames(path, [k for _i, k in frames.values()])
+    except VideoError as err:
+        raise SourceError(f"{err}; rewrite it with `ladderdata video`") from None
+    raw = raw_relpath(path, source_root)
+    out = {}
+    for rel, (index, k) in frames.items():
+        jpeg = data[k]
+        sha = hashlib.sha256(jpeg).hexdigest()
+        out[rel] = MediaEntry(scan_id, int(index), source, licensed, raw, sha, len(jpeg), video_frame=k)
+    return out
+
+
+def _decoded(entries: Mapping[str, MediaEntry], source_roots: Mapping[str, Path]) -> dict[str, bytes]:
+    """JPEG bytes of the entries decoded from videos (one decode pass per video), checked by hash."""
+    from ladderdata.video.reader import VideoError
+    from ladderdata.video.stills import jpeg_frames
+
+    by_video: dict[tuple[str, str], list[str]] = {}
+    for rel, entry in entries.items():
+        if entry.video_frame is not None:
+            by_video.setdefault((entry.source, entry.raw), []).append(rel)
+    out: dict[str, bytes] = {}
+    for (source, raw), rels in sorted(by_video.items()):
+        path = Path(source_roots[source]) / raw
+        try:
+            data = jpeg_frames(path, [entries[r].video_frame for r in rels])  # type: ignore[misc]
+        except VideoError as err:
+            raise SourceError(f"{err}; restore the video and resume") from None
+        for rel in rels:
+            jpeg = data[entries[rel].video_frame]  # type: ignore[index]
+            if hashlib.sha256(jpeg).hexdigest() != entries[rel].sha256:
+                raise OutputError.at(
+                    path, "video decodes differently than during the build", "rebuild with --overwrite"
+                )
+            out[rel] = jpeg
+    return out
+
+
 def write_media(
     layout: BuildLayout,
     policy: MediaPolicy,
@@ -163,10 +229,20 @@ def write_media(
     """
     copied = reused = 0
     if policy == "copy":
+        missing = {
+            rel: e
+            for rel, e in entries.items()
+            if e.video_frame is not None
+            and not (layout.image(rel).is_file() and sha256_file(layout.image(rel)) == e.sha256)
+        }
+        decoded = _decoded(missing, source_roots)
         for rel in sorted(entries):
             entry = entries[rel]
             dest = layout.image(rel)
-            if dest.is_file() and sha256_file(dest) == entry.sha256:
+            if rel in decoded:
+                write_bytes_atomic(dest, decoded[rel])
+                copied += 1
+            elif dest.is_file() and sha256_file(dest) == entry.sha256:
                 reused += 1
             else:
                 if entry.raw or read_unfiled is None:

@@ -24,6 +24,7 @@ class SourceKind(StrEnum):
 
     sample = "sample"
     scannet = "scannet"
+    arkitscenes = "arkitscenes"
 
 
 SCAN_IDS_HELP = "FILE with one scan id per line ('#' comments allowed), or comma-separated ids"

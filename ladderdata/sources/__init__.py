@@ -6,6 +6,7 @@ every adapter takes the source root as its first argument and implements `source
 
 from __future__ import annotations
 
+from ladderdata.sources.arkitscenes import ARKitScenesSource
 from ladderdata.sources.base import Source
 from ladderdata.sources.bundled_sample import SampleSource
 from ladderdata.sources.scannet import ScanNetSource
@@ -13,6 +14,7 @@ from ladderdata.sources.scannet import ScanNetSource
 SOURCES: dict[str, type[Source]] = {
     "scannet": ScanNetSource,
     "sample": SampleSource,
+    "arkitscenes": ARKitScenesSource,
 }
 
-__all__ = ["SOURCES", "SampleSource", "ScanNetSource", "Source"]
+__all__ = ["SOURCES", "ARKitScenesSource", "SampleSource", "ScanNetSource", "Source"]

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import json
 import time
+from enum import StrEnum
 from pathlib import Path
 
 import typer
+
+
+class Layout(StrEnum):
+    """`--layout` values: the dataset layout the sample is written in."""
+
+    scannet = "scannet"
+    arkitscenes = "arkitscenes"
 
 
 def sample(
@@ -37,8 +45,13 @@ def sample(
         help="exported frames per scan; every 10th sensor frame is exported (default $LADDERDATA_SAMPLE_FRAMES, else 150)",
     ),
     force: bool = typer.Option(False, "--force", help="regenerate even when an identical sample exists"),
+    layout: Layout = typer.Option(
+        "scannet",
+        "--layout",
+        help="dataset layout to write the same rooms in (arkitscenes: default --out raw_sources/sample-arkitscenes)",
+    ),
 ) -> None:
-    """Write the procedural sample (ScanNet layout, rendered with open3d) to --out."""
+    """Write the procedural sample (ScanNet layout, or another dataset's; rendered with open3d) to --out."""
     from rich.console import Console
 
     from ladderdata.progress import render_progress
@@ -57,6 +70,10 @@ def sample(
     frames = default_frames if frames is None else frames
     spec = SampleSpec(scans, frames, seed)
     spec.validate()
+    layout = Layout(layout)
+    if layout != Layout.scannet:
+        _other_layout(layout.value, out, spec, force)
+        return
     root = (out if out is not None else default_sample_root()).absolute()
     console = Console()
     if not force and sample_matches(root, spec):
@@ -66,6 +83,35 @@ def sample(
     start = time.perf_counter()
     generate_sample(root, scans=scans, frames=frames, seed=seed, progress=render_progress(scans, frames))
     _summary(console, root, time.perf_counter() - start)
+
+
+def _other_layout(layout: str, out: Path | None, spec, force: bool) -> None:
+    """`sample --layout L` for a layout other than ScanNet's (ladderdata.sample.layouts)."""
+    from rich.console import Console
+
+    from ladderdata.progress import render_progress
+    from ladderdata.sample.layouts import default_layout_root, generate_layout
+    from ladderdata.sample.layouts.common import layout_matches
+
+    root = (out if out is not None else default_layout_root(layout)).absolute()
+    console = Console()
+    if not force and layout_matches(root, layout, spec):
+        console.print(f"sample is up to date: {root} (use --force to regenerate)")
+        return
+    start = time.perf_counter()
+    generate_layout(
+        root,
+        layout,
+        scans=spec.scans,
+        frames=spec.frames,
+        seed=spec.seed,
+        progress=render_progress(spec.scans, spec.frames),
+    )
+    marker = json.loads((root / "truth" / "sample.json").read_text(encoding="utf-8"))
+    console.print(
+        f"wrote {root} in {time.perf_counter() - start:.1f} s ({layout} layout, scans "
+        f"{', '.join(marker['scan_ids'])} = {', '.join(marker['scannet_scan_ids'])}, seed {spec.seed})"
+    )
 
 
 def _summary(console, root: Path, elapsed: float) -> None:

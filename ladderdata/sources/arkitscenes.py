@@ -56,7 +56,7 @@ from ladderdata.sources.scannet_files import image_size, read_depth
 FOLDS = ("Training", "Validation")
 DEPTH_SCALE = 0.001
 """Metres per depth-PNG unit (millimetres)."""
-BOX_MARGIN_M = 0.02
+BOX_MARGIN_M = 0.01
 """Mesh vertices this far outside an annotated box still belong to it (boxes are drawn on the surface)."""
 
 
@@ -233,7 +233,7 @@ class ARKitScenesSource(ScanNetSource):
                     ),
                 )
                 continue
-            raw = files.normalize_arkit_label(box.label)
+            raw = box.label.strip()
             mapped = self.label_map.map(raw) if self.label_map is not None else raw
             out.append(_Instance(box.instance_id, raw, mapped, inside))
         return out

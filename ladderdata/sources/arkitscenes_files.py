@@ -102,11 +102,6 @@ class AnnotatedBox:
         return np.all(np.abs(local) <= self.lengths / 2 + margin, axis=1)  # type: ignore[operator]
 
 
-def normalize_arkit_label(label: str) -> str:
-    """The official scripts' label form: spaces, '-' and '/' become '_' (`tv monitor` -> `tv_monitor`)."""
-    return re.sub(r"[ \-/]", "_", label.strip())
-
-
 def read_annotation(path: Path) -> tuple[bool, list[AnnotatedBox]]:
     """(skipped flag, one AnnotatedBox per `data` entry) of a `_3dod_annotation.json`."""
     doc = read_json(path)

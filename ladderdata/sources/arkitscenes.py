@@ -93,8 +93,10 @@ class ARKitScenesSource(ScanNetSource):
                 f"sky_direction must be one of {', '.join(SKY_ROTATION_CW)}; got {sky_direction!r}"
             )
         root = Path(root)
-        if not (root / "metadata.csv").is_file() and (root / "3dod").is_dir():
-            root = root / "3dod"
+        # the 3dod folder itself, or the download folder above it (paths in records stay relative to root)
+        self.dataset_root = (
+            root / "3dod" if not (root / "metadata.csv").is_file() and (root / "3dod").is_dir() else root
+        )
         super().__init__(
             root,
             None,
@@ -113,10 +115,10 @@ class ARKitScenesSource(ScanNetSource):
         """The given ids, or every video folder under `<root>/Training/` and `<root>/Validation/`."""
         if self._scan_ids is not None:
             return list(self._scan_ids)
-        folds = [self.root / f for f in FOLDS if (self.root / f).is_dir()]
+        folds = [self.dataset_root / f for f in FOLDS if (self.dataset_root / f).is_dir()]
         if not folds:
             raise SourceError.at(
-                self.root / "Training",
+                self.dataset_root / "Training",
                 "no Training/ or Validation/ folder",
                 "point the source root at ARKitScenes' 3dod download folder",
             )
@@ -135,10 +137,10 @@ class ARKitScenesSource(ScanNetSource):
     def scan_dir(self, scan_id: str) -> Path:
         """Folder of one video (in Training/ or Validation/)."""
         for fold in FOLDS:
-            if (self.root / fold / scan_id).is_dir():
-                return self.root / fold / scan_id
+            if (self.dataset_root / fold / scan_id).is_dir():
+                return self.dataset_root / fold / scan_id
         raise SourceError.at(
-            self.root / FOLDS[0] / scan_id,
+            self.dataset_root / FOLDS[0] / scan_id,
             "video folder is missing (looked in Training/ and Validation/)",
             files.REDOWNLOAD,
         )
@@ -148,12 +150,12 @@ class ARKitScenesSource(ScanNetSource):
         if self.sky_direction is not None:
             return self.sky_direction
         if self._metadata is None:
-            self._metadata = files.read_metadata(self.root / "metadata.csv")
+            self._metadata = files.read_metadata(self.dataset_root / "metadata.csv")
         row = self._metadata.get(scan_id)
         value = (row or {}).get("sky_direction", "")
         if value not in SKY_ROTATION_CW:
             raise SourceError.at(
-                self.root / "metadata.csv",
+                self.dataset_root / "metadata.csv",
                 f"video {scan_id} has no valid sky_direction ({value or 'no row'!s})",
                 "use the metadata.csv of the download or set the source option sky_direction",
             )
@@ -162,7 +164,7 @@ class ARKitScenesSource(ScanNetSource):
     # ------------------------------------------------------------------ one scan
     def load(self, scan_id: str) -> SceneRecord:
         """Read one video into a SceneRecord (ARKit world frame, upright frames)."""
-        check_scan_id(scan_id, str(self.root))
+        check_scan_id(scan_id, str(self.dataset_root))
         scan_dir = self.scan_dir(scan_id)
         stats: dict[str, int] = {}
         sky = self.sky(scan_id)

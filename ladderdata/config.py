@@ -67,7 +67,7 @@ class SourceConfig(_Strict):
     """One raw source: where its scans live and which of them to use."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
-    kind: Literal["scannet", "sample", "arkitscenes"]
+    kind: Literal["scannet", "sample", "scannetpp", "arkitscenes"]
     root: Path | None = Field(
         default=None,
         description="folder holding scans/; a `sample` source may leave it out and gets the default sample "

@@ -19,6 +19,7 @@ class Layout(StrEnum):
     """`--layout` values: the dataset layout the sample is written in."""
 
     scannet = "scannet"
+    scannetpp = "scannetpp"
     arkitscenes = "arkitscenes"
 
 
@@ -48,7 +49,7 @@ def sample(
     layout: Layout = typer.Option(
         "scannet",
         "--layout",
-        help="dataset layout to write the same rooms in (arkitscenes: default --out raw_sources/sample-arkitscenes)",
+        help="dataset layout to write the same rooms in (scannetpp, arkitscenes: default --out raw_sources/sample-<layout>)",
     ),
 ) -> None:
     """Write the procedural sample (ScanNet layout, or another dataset's; rendered with open3d) to --out."""

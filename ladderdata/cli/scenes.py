@@ -24,6 +24,7 @@ class SourceKind(StrEnum):
 
     sample = "sample"
     scannet = "scannet"
+    scannetpp = "scannetpp"
     arkitscenes = "arkitscenes"
 
 

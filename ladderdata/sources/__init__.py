@@ -10,11 +10,13 @@ from ladderdata.sources.arkitscenes import ARKitScenesSource
 from ladderdata.sources.base import Source
 from ladderdata.sources.bundled_sample import SampleSource
 from ladderdata.sources.scannet import ScanNetSource
+from ladderdata.sources.scannetpp import ScanNetPPSource
 
 SOURCES: dict[str, type[Source]] = {
     "scannet": ScanNetSource,
     "sample": SampleSource,
+    "scannetpp": ScanNetPPSource,
     "arkitscenes": ARKitScenesSource,
 }
 
-__all__ = ["SOURCES", "ARKitScenesSource", "SampleSource", "ScanNetSource", "Source"]
+__all__ = ["SOURCES", "ARKitScenesSource", "SampleSource", "ScanNetPPSource", "ScanNetSource", "Source"]

@@ -93,12 +93,12 @@ ScanWriter = Callable[[Path, int, SampleSpec, "Progress | None"], str]
 
 
 def _writers() -> dict[str, ScanWriter]:
-    from ladderdata.sample.layouts import arkitscenes
+    from ladderdata.sample.layouts import arkitscenes, scannetpp
 
-    return {"arkitscenes": arkitscenes.write_scan}
+    return {"arkitscenes": arkitscenes.write_scan, "scannetpp": scannetpp.write_scan}
 
 
-LAYOUTS: tuple[str, ...] = ("scannet", "arkitscenes")
+LAYOUTS: tuple[str, ...] = ("scannet", "scannetpp", "arkitscenes")
 """`ladderdata sample --layout` values; `scannet` is `sample.generate` itself."""
 
 

@@ -61,16 +61,22 @@ class DepthStream:
             raise SourceError.at(self.path, "depth stream is missing", REDOWNLOAD) from None
         self._whole: np.ndarray | None = None
         self._blocks: list[tuple[int, int]] | None = None
-        try:  # encoding 1: the whole file one raw DEFLATE stream of float32 metres
-            raw = zlib.decompress(self._data, wbits=-15)
-            w, h = DEPTH_SIZE
-            if len(raw) % (w * h * 4):
-                raise SourceError.at(
-                    self.path, "decompressed size is not a whole number of frames", REDOWNLOAD
-                )
-            self._whole = np.frombuffer(raw, dtype="<f4").reshape(-1, h, w)
-        except zlib.error:
+        self._whole = self._whole_stream()
+        if self._whole is None:
             self._blocks = self._index_blocks()
+
+    def _whole_stream(self) -> np.ndarray | None:
+        """Encoding 1, when the whole file is exactly one raw DEFLATE stream of whole float32 frames
+        (a block file's size header can happen to start a valid stream: it then fails these checks)."""
+        w, h = DEPTH_SIZE
+        inflater = zlib.decompressobj(wbits=-15)
+        try:
+            raw = inflater.decompress(self._data)
+        except zlib.error:
+            return None
+        if not inflater.eof or inflater.unused_data or not raw or len(raw) % (w * h * 4):
+            return None
+        return np.frombuffer(raw, dtype="<f4").reshape(-1, h, w)
 
     def _index_blocks(self) -> list[tuple[int, int]]:
         blocks, pos, data = [], 0, self._data

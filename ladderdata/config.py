@@ -96,6 +96,13 @@ class SourceConfig(_Strict):
         default=False,
         description="read scans without axisAlignment in their mesh frame (else they are skipped)",
     )
+    quota_share: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="mixed builds: the largest share of every question type's quota this source's rows "
+        "may fill (none: no limit)",
+    )
 
     @field_validator("scans")
     @classmethod

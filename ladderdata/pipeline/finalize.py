@@ -137,7 +137,8 @@ class Finalizer:
             markers = self._markers()
             self._log_scan_drops(dropped, markers)
             validators, candidates, offsets = self._pass1(dropped, markers)
-            balancer = BalanceValidator(self.config.families, self.config.balance, self.config.seed)
+            shares = {s.kind: s.quota_share for s in self.config.sources if s.quota_share is not None}
+            balancer = BalanceValidator(self.config.families, self.config.balance, self.config.seed, shares)
             plan = balancer.plan(candidates, self.written)
             plan.raise_if_short(allow_short=self.allow_short, where=str(layout.root))
             coldstart = self._coldstart(dropped)

@@ -79,6 +79,24 @@ def test_build_from_all_three_layouts(
         "| arkitscenes | arkitscenes | 2 | yes | CC BY-NC-SA 4.0",
     ):
         assert line in card
+    # the card counts rows per source, matching the shards
+    kept = Counter(spatial["source"]) + Counter(grounding["source"])
+    table = card.split("Rows per source (kept after balancing, by family):")[1].split("\n\n")[1]
+    lines = table.splitlines()
+    assert lines[0] == "| source | single_image | multi_view | video | localization | total |"
+    totals = {line.split(" | ")[0].strip("| "): int(line.rstrip(" |").split(" | ")[-1]) for line in lines[2:]}
+    assert totals == {name: kept[name] for name in ("scannet", "scannetpp", "arkitscenes")}
+    # the audit reports rows per source with each source's licence
+    report = tmp_path / "audit.json"
+    proc = run_cli("audit", out, "--json", report, "--no-blind")
+    assert proc.returncode in (0, 1), proc.stderr  # 1: a skew threshold of the tiny sample, not an error
+    sources = {r["source"]: r for r in json.loads(report.read_text())["sources"]}
+    assert {k: (r["rows"], r["licence"]) for k, r in sources.items()} == {
+        "scannet": (kept["scannet"], "ScanNet Terms of Use"),
+        "scannetpp": (kept["scannetpp"], "ScanNet++ Terms of Use"),
+        "arkitscenes": (kept["arkitscenes"], "CC BY-NC-SA 4.0"),
+    }
+    assert "Rows per source" in proc.stdout
     media = json.loads((out / "meta" / "media.json").read_text())
     assert media["media_policy"] == "reference" and not (out / "images").exists()
     assert {e["source"] for e in media["images"].values()} == {"scannet", "scannetpp", "arkitscenes"}

@@ -18,6 +18,8 @@ from PIL import Image
 
 from ladderdata.sources import ARKitScenesSource, ScanNetSource
 
+pytestmark = pytest.mark.slow  # renders the test sample's rooms in a second layout (minutes, once)
+
 PAIRS = [("90000000", "scene9000_00"), ("90000001", "scene9001_00")]
 
 

@@ -15,6 +15,8 @@ import pytest
 
 from ladderdata.sources import ScanNetPPSource, ScanNetSource
 
+pytestmark = pytest.mark.slow  # renders the test sample's rooms in a second layout (minutes, once)
+
 PAIRS = [("fa00000000", "scene9000_00"), ("fa00000001", "scene9001_00")]
 
 

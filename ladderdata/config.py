@@ -58,7 +58,7 @@ class SourceConfig(_Strict):
     """One raw source: where its scans live and which of them to use."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
-    kind: Literal["scannet", "sample"]
+    kind: Literal["scannet", "sample", "scannetpp", "arkitscenes"]
     root: Path | None = Field(
         default=None,
         description="the source's raw root (what it holds: the adapter's `root_hint`); a `sample` source may "
@@ -87,6 +87,13 @@ class SourceConfig(_Strict):
     allow_unaligned: bool = Field(
         default=False,
         description="read scans without axisAlignment in their mesh frame (else they are skipped)",
+    )
+    quota_share: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="mixed builds: the largest share of every question type's quota this source's rows "
+        "may fill (none: no limit)",
     )
 
     @field_validator("scans")

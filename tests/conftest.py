@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.scenes",
     "tests.fixtures.sample",
     "tests.fixtures.build",
+    "tests.fixtures.layouts",
 ]

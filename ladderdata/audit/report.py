@@ -21,6 +21,7 @@ from ladderdata.audit.meanings import (
     meaning_table,
     prior_violations,
 )
+from ladderdata.audit.sources import SourceRow, source_table
 from ladderdata.audit.tables import (
     CountRow,
     DropRow,
@@ -63,6 +64,8 @@ class AuditReport:
     """Answer-meaning shares of fixed-option types (audit/meanings.py)."""
     meaning_prior: list[MeaningPrior] | None = None
     """The blind answer-meaning prior (None when the blind check is off)."""
+    sources: list[SourceRow] = field(default_factory=list)
+    """Rows per source and licence (audit/sources.py; shown for builds from more than one source)."""
 
     def violated(self, threshold: str) -> set[str]:
         """Subjects of one threshold's violations, plus their leading parts (`relative direction/4/A`
@@ -100,6 +103,8 @@ class AuditReport:
             "meaning_prior": None if self.meaning_prior is None else [asdict(r) for r in self.meaning_prior],
             "violations": [{**asdict(v), "line": v.line} for v in self.violations],
         }
+        if len(self.sources) > 1:
+            doc["sources"] = [asdict(r) for r in self.sources]
         return _nan_to_none(doc)
 
 
@@ -192,4 +197,5 @@ def audit_input(
         caps=caps,
         meanings=meanings,
         meaning_prior=prior,
+        sources=source_table(rows, data.manifest),
     )

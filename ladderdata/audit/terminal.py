@@ -122,6 +122,17 @@ def tables(report: AuditReport) -> list[Table]:
             )
         out.append(t)
 
+    if len(report.sources) > 1:
+        t = Table(title="Rows per source")
+        t.add_column("source")
+        for col in ("rows", "scans", "families"):
+            t.add_column(col, justify="right" if col != "families" else "left")
+        t.add_column("licence")
+        for r in report.sources:
+            fams = ", ".join(f"{k} {n}" for k, n in r.families.items())
+            t.add_row(escape(r.source), str(r.rows), str(r.scans), fams, escape(r.licence or "?"))
+        out.append(t)
+
     t = Table(title="Per-scan concentration")
     t.add_column("family")
     for col in ("rows", "scans", "top-5 share", "largest scan", "its share"):

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import json
 import time
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from ladderdata.sample import SENS_OPTION_HELP
+
+
+class Layout(StrEnum):
+    """`--layout` values: the dataset layout the sample is written in."""
+
+    scannet = "scannet"
+    scannetpp = "scannetpp"
+    arkitscenes = "arkitscenes"
 
 
 def sample(
@@ -44,8 +53,13 @@ def sample(
         "--sens",
         help=SENS_OPTION_HELP,
     ),
+    layout: Layout = typer.Option(
+        "scannet",
+        "--layout",
+        help="dataset layout to write the same rooms in (scannetpp, arkitscenes: default --out raw_sources/sample-<layout>)",
+    ),
 ) -> None:
-    """Write the procedural sample (ScanNet layout, rendered with open3d) to --out."""
+    """Write the procedural sample (ScanNet layout, or another dataset's; rendered with open3d) to --out."""
     from rich.console import Console
 
     from ladderdata.progress import render_progress
@@ -64,6 +78,16 @@ def sample(
     frames = default_frames if frames is None else frames
     spec = SampleSpec(scans, frames, seed, sens)
     spec.validate()
+    layout = Layout(layout)
+    if sens and layout != Layout.scannet:
+        from ladderdata.errors import ConfigError
+
+        raise ConfigError(
+            f"--sens writes ScanNet's sensor stream; drop it or use --layout scannet (got {layout.value})"
+        )
+    if layout != Layout.scannet:
+        _other_layout(layout.value, out, spec, force)
+        return
     root = (out if out is not None else default_sample_root()).absolute()
     console = Console()
     if not force and sample_matches(root, spec):
@@ -75,6 +99,35 @@ def sample(
         root, scans=scans, frames=frames, seed=seed, progress=render_progress(scans, frames), sens=sens
     )
     _summary(console, root, time.perf_counter() - start)
+
+
+def _other_layout(layout: str, out: Path | None, spec, force: bool) -> None:
+    """`sample --layout L` for a layout other than ScanNet's (ladderdata.sample.layouts)."""
+    from rich.console import Console
+
+    from ladderdata.progress import render_progress
+    from ladderdata.sample.layouts import default_layout_root, generate_layout
+    from ladderdata.sample.layouts.common import layout_matches
+
+    root = (out if out is not None else default_layout_root(layout)).absolute()
+    console = Console()
+    if not force and layout_matches(root, layout, spec):
+        console.print(f"sample is up to date: {root} (use --force to regenerate)")
+        return
+    start = time.perf_counter()
+    generate_layout(
+        root,
+        layout,
+        scans=spec.scans,
+        frames=spec.frames,
+        seed=spec.seed,
+        progress=render_progress(spec.scans, spec.frames),
+    )
+    marker = json.loads((root / "truth" / "sample.json").read_text(encoding="utf-8"))
+    console.print(
+        f"wrote {root} in {time.perf_counter() - start:.1f} s ({layout} layout, scans "
+        f"{', '.join(marker['scan_ids'])} = {', '.join(marker['scannet_scan_ids'])}, seed {spec.seed})"
+    )
 
 
 def _summary(console, root: Path, elapsed: float) -> None:

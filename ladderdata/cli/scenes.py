@@ -24,6 +24,8 @@ class SourceKind(StrEnum):
 
     sample = "sample"
     scannet = "scannet"
+    scannetpp = "scannetpp"
+    arkitscenes = "arkitscenes"
 
 
 SCAN_IDS_HELP = "FILE with one scan id per line ('#' comments allowed), or comma-separated ids"

@@ -120,6 +120,8 @@ class Finalizer:
         self.plan = plan
         self.generated = [f for f in FAMILY_ORDER if f in generated]
         self.written = [f for f in FAMILY_ORDER if f in written]
+        self.rows_per_source: Counter[tuple[str, str]] = Counter()
+        """(source kind, family) -> rows kept, for the card of a mixed build."""
         self.allow_short = allow_short
         self.reporter = reporter or NullReporter()
         self.overrides = overrides or {}
@@ -140,8 +142,15 @@ class Finalizer:
             markers = self._markers()
             self._log_scan_drops(dropped, markers)
             validators, candidates, offsets = self._pass1(dropped, markers)
-            balancer = BalanceValidator(self.config.families, self.config.balance, self.config.seed)
+            shares = {s.kind: s.quota_share for s in self.config.sources if s.quota_share is not None}
+            balancer = BalanceValidator(self.config.families, self.config.balance, self.config.seed, shares)
             plan = balancer.plan(candidates, self.written)
+            self.rows_per_source = Counter(
+                (c.source, fam.value)
+                for fam in self.written
+                for c in candidates.get(fam, ())
+                if c.index in plan.selected.get(fam, set())
+            )
             plan.raise_if_short(allow_short=self.allow_short, where=str(layout.root))
             coldstart = self._coldstart(dropped)
             if coldstart is not None:
@@ -476,6 +485,7 @@ class Finalizer:
             faults=stats_json["faults"],
             meanings=written.meanings,
             meaning_notes=[n.describe() for n in plan.meaning_notes],
+            rows_per_source=self.rows_per_source,
         )
         write_text_atomic(layout.card, card)
         write_checksums(layout)  # last: `ladderdata verify` checks the files against it

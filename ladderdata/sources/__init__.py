@@ -6,13 +6,17 @@ every adapter takes the source root as its first argument and implements `source
 
 from __future__ import annotations
 
+from ladderdata.sources.arkitscenes import ARKitScenesSource
 from ladderdata.sources.base import Source
 from ladderdata.sources.sample import SampleSource
 from ladderdata.sources.scannet import ScanNetSource
+from ladderdata.sources.scannetpp import ScanNetPPSource
 
 SOURCES: dict[str, type[Source]] = {
     "scannet": ScanNetSource,
     "sample": SampleSource,
+    "scannetpp": ScanNetPPSource,
+    "arkitscenes": ARKitScenesSource,
 }
 
-__all__ = ["SOURCES", "SampleSource", "ScanNetSource", "Source"]
+__all__ = ["SOURCES", "ARKitScenesSource", "SampleSource", "ScanNetPPSource", "ScanNetSource", "Source"]

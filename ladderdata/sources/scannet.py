@@ -683,31 +683,7 @@ class ScanNetSource(Source):
         color_size, depth_size = store.color_size, store.depth_size
         stats.update(store.stats)
 
-        # All objects' visibility points concatenated once per scan, object index ascending.
-        vis_points, vis_owner, vis_area, vis_normal = [], [], [], []
-        areas, normals = surface
-        for n, inst in enumerate(instances):
-            idx = inst.vertices
-            area = areas[idx]
-            total = float(area.sum())
-            if len(idx) > self.visibility_points_per_object:
-                rng = self._rng(scan_id, 3, inst.instance_id)
-                idx = np.sort(rng.choice(idx, self.visibility_points_per_object, replace=False))
-                area = areas[idx]
-                kept = float(area.sum())
-                # a subset stands for the whole surface: scale its patches up to the full area
-                area = area * (total / kept) if kept > 0 else area
-            vis_points.append(vertices[idx])
-            vis_owner.append(np.full(len(idx), n, dtype=np.int64))
-            vis_area.append(area)
-            vis_normal.append(normals[idx])
-        points, owner = np.concatenate(vis_points), np.concatenate(vis_owner)
-        weights = (np.concatenate(vis_area), np.concatenate(vis_normal))
-        # per-object bounds of those points: lets each frame skip objects wholly outside its frustum
-        bounds = (
-            np.array([p.min(axis=0) for p in vis_points]),
-            np.array([p.max(axis=0) for p in vis_points]),
-        )
+        points, owner, bounds, weights = self._visibility_inputs(scan_id, instances, vertices, surface)
 
         stats["frames_total"] = len(indices)
         selected = [i for i in indices if i % self.frame_stride == 0]
@@ -792,14 +768,85 @@ class ScanNetSource(Source):
             scale = np.diag([depth_size[0] / width, depth_size[1] / height, 1.0])
             k_depth = scale @ k_color
         aligned = align @ pose
+        entries = self._visibility_entries(
+            aligned,
+            k_color,
+            (width, height),
+            depth.astype(np.float32) * DEPTH_SCALE,
+            k_depth,
+            (points, owner, bounds, weights),
+            instances,
+        )
+        return FrameRecord(
+            frame_index=index,
+            timestamp=index / SENSOR_FPS,
+            pose=aligned.tolist(),
+            intrinsics=k_color.tolist(),
+            width=width,
+            height=height,
+            color_path=self._relpath(color_path),
+            depth_path=self._relpath(depth_path),
+            visibility=entries,
+        )
+
+    def _visibility_inputs(
+        self,
+        scan_id: str,
+        instances: list[_Instance],
+        vertices: np.ndarray,
+        surface: tuple[np.ndarray, np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """Every object's visibility points, concatenated once per scan in object order: (points,
+        owner index, per-object point bounds, (point areas, point normals)). Shared with the adapters
+        of other datasets (ARKitScenes), which build `_Instance`s from their own annotations."""
+        # All objects' visibility points concatenated once per scan, object index ascending.
+        vis_points, vis_owner, vis_area, vis_normal = [], [], [], []
+        areas, normals = surface
+        for n, inst in enumerate(instances):
+            idx = inst.vertices
+            area = areas[idx]
+            total = float(area.sum())
+            if len(idx) > self.visibility_points_per_object:
+                rng = self._rng(scan_id, 3, inst.instance_id)
+                idx = np.sort(rng.choice(idx, self.visibility_points_per_object, replace=False))
+                area = areas[idx]
+                kept = float(area.sum())
+                # a subset stands for the whole surface: scale its patches up to the full area
+                area = area * (total / kept) if kept > 0 else area
+            vis_points.append(vertices[idx])
+            vis_owner.append(np.full(len(idx), n, dtype=np.int64))
+            vis_area.append(area)
+            vis_normal.append(normals[idx])
+        points, owner = np.concatenate(vis_points), np.concatenate(vis_owner)
+        weights = (np.concatenate(vis_area), np.concatenate(vis_normal))
+        # per-object bounds of those points: lets each frame skip objects wholly outside its frustum
+        bounds = (
+            np.array([p.min(axis=0) for p in vis_points]),
+            np.array([p.max(axis=0) for p in vis_points]),
+        )
+        return points, owner, bounds, weights
+
+    def _visibility_entries(
+        self,
+        pose: np.ndarray,
+        k_color: np.ndarray,
+        size: tuple[int, int],
+        depth_m: np.ndarray,
+        k_depth: np.ndarray,
+        inputs: tuple,
+        instances: list[_Instance],
+    ) -> list[ObjectVisibility]:
+        """Per-object visibility of one frame (camera-to-world `pose`, colour `k_color` and `size`,
+        depth map in metres with `k_depth`) from `_visibility_inputs`: occlusion-tested 2D boxes."""
+        points, owner, bounds, weights = inputs
         vis = frame_visibility(
             points,
             owner,
             len(instances),
-            aligned,
+            pose,
             k_color,
-            (width, height),
-            depth_m=depth.astype(np.float32) * DEPTH_SCALE,
+            size,
+            depth_m=depth_m,
             k_depth=k_depth,
             occlusion_tolerance=self.occlusion_tolerance,
             object_bounds=bounds,
@@ -807,7 +854,7 @@ class ScanNetSource(Source):
             point_normals=weights[1],
         )
         ratio, area, pixel = vis.ratio, vis.area_frac, vis.pixel_frac
-        entries = [
+        return [
             ObjectVisibility(
                 instance_id=instances[n].instance_id,
                 visibility=float(ratio[n]),
@@ -820,17 +867,6 @@ class ScanNetSource(Source):
             )
             for n in np.flatnonzero(vis.in_frustum > 0)
         ]
-        return FrameRecord(
-            frame_index=index,
-            timestamp=index / SENSOR_FPS,
-            pose=aligned.tolist(),
-            intrinsics=k_color.tolist(),
-            width=width,
-            height=height,
-            color_path=self._relpath(color_path),
-            depth_path=self._relpath(depth_path),
-            visibility=entries,
-        )
 
     def video_path(self, scan_id: str) -> Path:
         """The scan's video file: the `video` option (template or folder), else `videos/<scan>.mp4`."""

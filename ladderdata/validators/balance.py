@@ -60,6 +60,8 @@ class Candidate:
     """Subtype of a question whose options are a fixed set of meanings (`generators.meanings`)."""
     meaning: str | None = None
     """What the answer means (the option text of the answer letter) for such a question, else None."""
+    source: str = ""
+    """Source kind of the row's scan (`QASample.source`), for per-source quota shares."""
 
     @classmethod
     def from_sample(cls, index: int, sample: QASample) -> Candidate:
@@ -74,6 +76,7 @@ class Candidate:
             linked_sample_id=sample.linked_sample_id,
             meaning_subtype=found[0].subtype if found else None,
             meaning=found[1] if found else None,
+            source=sample.source,
         )
 
 
@@ -193,10 +196,18 @@ class BalanceValidator:
 
     stage = "balance"
 
-    def __init__(self, families: FamiliesConfig, balance: BalanceConfig, seed: int) -> None:
+    def __init__(
+        self,
+        families: FamiliesConfig,
+        balance: BalanceConfig,
+        seed: int,
+        source_shares: Mapping[str, float] | None = None,
+    ) -> None:
         self.families = families
         self.balance = balance
         self.seed = seed
+        self.source_shares = dict(source_shares or {})
+        """Source kind -> the largest share of each (family, type) quota its rows may fill."""
 
     def select_group(
         self,
@@ -219,10 +230,24 @@ class BalanceValidator:
             order = [c for c in order if c.sample_id in prefer] + [
                 c for c in order if c.sample_id not in prefer
             ]
+        source_skipped: dict[int, str] = {}
+        if self.source_shares:
+            # a source with a share offers at most that share of the quota (in the stratified order)
+            offered: Counter[str] = Counter()
+            kept = []
+            for c in order:
+                share = self.source_shares.get(c.source)
+                if share is not None and offered[c.source] >= int(share * quota):
+                    source_skipped[c.index] = "source_quota"
+                    continue
+                offered[c.source] += 1
+                kept.append(c)
+            order = kept
         if has_meanings(order):
-            return select_by_meaning(
+            chosen, skipped, notes = select_by_meaning(
                 family, qtype, order, min(quota, len(order)), cap, self.balance.letter_tolerance
             )
+            return chosen, {**source_skipped, **skipped}, notes
         numeric = not qtype.is_mcq and qtype != QuestionType.localization
         target = min(quota, len(order))
         while True:
@@ -247,7 +272,7 @@ class BalanceValidator:
             if len(chosen) == target:
                 break
             target = len(chosen)
-        return chosen, skipped, []
+        return chosen, {**source_skipped, **skipped}, []
 
     def plan(
         self, candidates: Mapping[Family, Sequence[Candidate]], written: Iterable[Family]

@@ -160,8 +160,12 @@ def render_card(
     faults: Mapping[str, Mapping[str, int]] | None = None,
     meanings: Mapping[str, Mapping[str, Mapping[str, Mapping[str, int]]]] | None = None,
     meaning_notes: Sequence[str] = (),
+    rows_per_source: Mapping[tuple[str, str], int] | None = None,
 ) -> str:
     """Render the card text.
+
+    `rows_per_source`: (source kind, family) -> rows kept; a build from more than one source gets a
+    rows-per-source table (a one-source card is unchanged).
 
     `faults`: unit (scans, frames, objects) -> reason -> count dropped;
     `meanings`: family -> question type -> subtype -> meaning -> rows (stats.json `meanings`);
@@ -223,6 +227,8 @@ def render_card(
                 for s in config.sources
             ],
             exclusions=[{"name": k, "scans": v} for k, v in sorted(exclusions.items())],
+            source_row_families=[f.value for f in fams] if len(config.sources) > 1 else [],
+            source_rows=_source_rows(config, fams, rows_per_source) if len(config.sources) > 1 else [],
             media_policy=media_policy,
             images=images,
             faults=[
@@ -257,3 +263,14 @@ def meaning_rows(
                     {"family": family, "question_type": qt, "subtype": sub, "rows": n, "shares": shares}
                 )
     return rows
+
+
+def _source_rows(
+    config: BuildConfig, fams: Sequence[Family], rows: Mapping[tuple[str, str], int] | None
+) -> list[dict[str, Any]]:
+    """One row per source: kept rows per family and in all (rows carry the source kind)."""
+    out = []
+    for s in config.sources:
+        cells = [int((rows or {}).get((s.kind, f.value), 0)) for f in fams]
+        out.append({"name": s.name, "cells": cells, "total": sum(cells)})
+    return out

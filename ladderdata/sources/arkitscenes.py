@@ -37,6 +37,7 @@ depth or intrinsics, wrong size) or object (no box, no mesh vertex inside it) ra
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,7 @@ from ladderdata.geometry.transforms import pose_problem
 from ladderdata.geometry.upright import SKY_ROTATION_CW, Upright, upright_for_sky
 from ladderdata.records import FrameRecord, ObjectRecord, SceneRecord, VideoRecord
 from ladderdata.sources import arkitscenes_files as files
-from ladderdata.sources.base import OnError, check_scan_id, scan_id_problem
+from ladderdata.sources.base import OnError, RawFile, check_scan_id, scan_id_problem
 from ladderdata.sources.labels import LabelMap
 from ladderdata.sources.ply import read_mesh
 from ladderdata.sources.scannet import ScanNetSource, _Instance, _skip_summary
@@ -366,6 +367,78 @@ class ARKitScenesSource(ScanNetSource):
     def upright(self, scan_id: str, width: int, height: int) -> Upright:
         """The rotation that turns this video's stored width x height frames upright."""
         return upright_for_sky(self.sky(scan_id), width, height)
+
+    # ------------------------------------------------------------------ raw layout
+    def raw_files(self, scan_id: str) -> list[RawFile]:
+        """Annotation, mesh, trajectory, intrinsics and the sky direction's metadata.csv (content); the
+        colour and depth PNGs (size only: hashing every frame would cost more than loading the scan)."""
+        check_scan_id(scan_id, str(self.dataset_root))
+        scan_dir = self.scan_dir(scan_id)
+        frames_dir = scan_dir / f"{scan_id}_frames"
+        out = [
+            RawFile(scan_dir / name, name)
+            for name in (f"{scan_id}_3dod_annotation.json", f"{scan_id}_3dod_mesh.ply")
+            if (scan_dir / name).is_file()
+        ]
+        if (frames_dir / "lowres_wide.traj").is_file():
+            out.append(RawFile(frames_dir / "lowres_wide.traj", "lowres_wide.traj"))
+        for sub, hashed in (
+            ("lowres_wide_intrinsics", True),
+            ("lowres_wide", False),
+            ("lowres_depth", False),
+        ):
+            folder = frames_dir / sub
+            if folder.is_dir():
+                out += [
+                    RawFile(p, f"{sub}/{p.name}", hashed) for p in sorted(folder.iterdir()) if p.is_file()
+                ]
+        if self.sky_direction is None and (self.dataset_root / "metadata.csv").is_file():
+            out.append(RawFile(self.dataset_root / "metadata.csv", "metadata.csv"))
+        return out
+
+    def color_path(self, scan_id: str, frame_index: int) -> Path | None:
+        """None: a published frame is the upright image re-encoded as JPEG (`color_jpeg`); no raw file
+        holds those bytes (the raw PNG is stored in the sensor's orientation)."""
+        return None
+
+    def _colour_pngs(self, scan_id: str) -> list[Path]:
+        """The video's colour PNGs in time order (position = FrameRecord.frame_index)."""
+        stems = files.frame_stems(self.scan_dir(scan_id) / f"{scan_id}_frames" / "lowres_wide", scan_id)
+        return [stems[ts] for ts in sorted(stems, key=float)]
+
+    def color_jpeg(self, scan_id: str, frame_index: int) -> bytes:
+        """Frame `frame_index` upright (turned by the sky direction, as its record sees it) as a JPEG
+        (`video.stills.encode_jpeg`: deterministic, so materialize reproduces the recorded sha256)."""
+        from ladderdata.video.stills import encode_jpeg
+
+        check_scan_id(scan_id, str(self.dataset_root))
+        pngs = self._colour_pngs(scan_id)
+        if not 0 <= frame_index < len(pngs):
+            raise SourceError.at(
+                self.scan_dir(scan_id),
+                f"no colour frame {frame_index} (the video has {len(pngs)})",
+                files.REDOWNLOAD,
+            )
+        return encode_jpeg(self._upright_pixels(scan_id, pngs[frame_index]))
+
+    def color_frames(self, scan_id: str) -> Iterator[tuple[int, bytes]]:
+        """Every colour frame in time order, upright, as (frame index, JPEG bytes)."""
+        from ladderdata.video.stills import encode_jpeg
+
+        for index, png in enumerate(self._colour_pngs(scan_id)):
+            yield index, encode_jpeg(self._upright_pixels(scan_id, png))
+
+    def _upright_pixels(self, scan_id: str, path: Path) -> np.ndarray:
+        from PIL import Image
+
+        try:
+            with Image.open(path) as img:
+                array = np.asarray(img.convert("RGB"))
+        except FileNotFoundError:
+            raise SourceError.at(path, "colour frame is missing", files.REDOWNLOAD) from None
+        except OSError as err:
+            raise SourceError.at(path, f"colour frame does not decode ({err})", files.REDOWNLOAD) from None
+        return self.upright(scan_id, array.shape[1], array.shape[0]).image(array)
 
     def color_image(self, scan_id: str, frame: FrameRecord) -> np.ndarray:
         """The frame's colour pixels upright (RGB uint8, frame.height x frame.width), as its record sees them."""

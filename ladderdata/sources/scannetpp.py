@@ -32,6 +32,7 @@ frame defect (skipped and counted, or raised under on_error="raise").
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ from ladderdata.geometry.transforms import pose_problem
 from ladderdata.records import FrameRecord, SceneRecord, VideoRecord
 from ladderdata.sources import scannet_files
 from ladderdata.sources import scannetpp_files as files
-from ladderdata.sources.base import OnError, check_scan_id, scan_id_problem
+from ladderdata.sources.base import OnError, RawFile, check_scan_id, scan_id_problem
 from ladderdata.sources.labels import LabelMap
 from ladderdata.sources.ply import read_mesh
 from ladderdata.sources.scannet import ScanNetSource, _Instance, _skip_summary
@@ -265,6 +266,72 @@ class ScanNetPPSource(ScanNetSource):
             sensor_fps=fps,
         )
         return frames, video
+
+    # ------------------------------------------------------------------ raw layout
+    def raw_files(self, scan_id: str) -> list[RawFile]:
+        """The annotated mesh, its segments and groups, the poses (content); the video, depth stream and
+        extracted frames (size only: hashing video would cost more than loading the scene)."""
+        check_scan_id(scan_id, str(self.root / "data"))
+        scene = self.root / "data" / scan_id
+        out = [
+            RawFile(scene / rel, rel)
+            for rel in (
+                "scans/mesh_aligned_0.05.ply",
+                "scans/segments.json",
+                "scans/segments_anno.json",
+                "iphone/pose_intrinsic_imu.json",
+            )
+            if (scene / rel).is_file()
+        ]
+        for rel in ("iphone/rgb.mkv", "iphone/rgb.mp4", "iphone/depth.bin"):
+            if (scene / rel).is_file():
+                out.append(RawFile(scene / rel, rel, hashed=False))
+        extracted = scene / "iphone" / "rgb"
+        if extracted.is_dir():
+            out += [
+                RawFile(path, f"iphone/rgb/{path.name}", hashed=False)
+                for path in sorted(extracted.glob("frame_*.jpg"))
+            ]
+        return out
+
+    def color_path(self, scan_id: str, frame_index: int) -> Path | None:
+        """The toolkit-extracted `iphone/rgb/frame_%06d.jpg` of video frame `frame_index` when present;
+        None otherwise (the frame is decoded from the video: `color_jpeg`)."""
+        check_scan_id(scan_id, str(self.root / "data"))
+        path = self.root / "data" / scan_id / "iphone" / "rgb" / f"frame_{int(frame_index):06d}.jpg"
+        return path if path.is_file() else None
+
+    def color_jpeg(self, scan_id: str, frame_index: int) -> bytes:
+        """The extracted JPEG as stored, else video frame `frame_index` decoded and encoded as a JPEG
+        (`video.stills`, deterministic: the same video gives the same bytes)."""
+        if self.color_path(scan_id, frame_index) is not None:
+            return super().color_jpeg(scan_id, frame_index)
+        from ladderdata.video import VideoError
+        from ladderdata.video.stills import jpeg_frames
+
+        path = self.video_path(scan_id)
+        try:
+            return jpeg_frames(path, [frame_index])[int(frame_index)]
+        except VideoError as err:
+            raise SourceError.at(
+                path, f"cannot decode frame {frame_index} ({err})", files.REDOWNLOAD
+            ) from None
+
+    def color_candidates(self, scan_id: str, frame_index: int, recorded: str) -> list[Path]:
+        """The recorded path under this root, then the extracted frame (`Source.color_candidates`)."""
+        return super(ScanNetSource, self).color_candidates(scan_id, frame_index, recorded)
+
+    def color_frames(self, scan_id: str) -> Iterator[tuple[int, bytes]]:
+        """Every video frame in display order as (frame index, JPEG bytes): the extracted JPEG when
+        present, else the decoded frame encoded (`video.stills.encode_jpeg`)."""
+        from ladderdata.video import open_video
+        from ladderdata.video.stills import encode_jpeg
+
+        with open_video(self.video_path(scan_id)) as reader:
+            ts = reader.timestamps()
+            for k, (_t, rgb) in enumerate(reader.frames_at([float(t) for t in ts])):
+                path = self.color_path(scan_id, k)
+                yield k, path.read_bytes() if path is not None else encode_jpeg(rgb)
 
     def color_image(self, scan_id: str, frame: FrameRecord) -> np.ndarray:
         """Frame `frame.frame_index` of the scene's video, decoded (RGB uint8, height x width)."""

@@ -3,7 +3,7 @@ clips were made: every colour frame of the scan in capture order, one video fram
 at 24 fps.
 
 Frames come through the source adapter (`Source.color_frames`), so any raw layout the adapter reads
-(a SensReader export, a `.sens` file) gives the same clip. The clips are what a source's `video` option
+(an export folder, ScanNet's sensor stream) gives the same clip. The clips are what a source's `video` option
 (`options: {video: "videos/{scan}.mp4"}`) reads back for the video family. Existing clips are kept
 unless `--overwrite`; each is written to a temporary file and renamed, so an interrupted run leaves no
 half clip.
@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from ladderdata.cli.scenes import SCAN_IDS_HELP, SourceKind, parse_scan_ids
 from ladderdata.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ladderdata.sources.base import Source
 
 VSI_BENCH_FPS = 24.0
 """Playback rate of VSI-Bench's ScanNet clips."""
@@ -51,16 +55,19 @@ def _jobs(manifest, source, root, export_root, ids, out):  # -> list of (adapter
             if ids is not None and scan_id not in ids:
                 continue
             adapter, _cfg = adapters[name]
-            target_dir = out if out is not None else Path(adapter.root) / "videos"
-            jobs.append((adapter, scan_id, target_dir / f"{scan_id}.mp4"))
+            jobs.append((adapter, scan_id, _target(adapter, scan_id, out)))
         return jobs
     kind = source.value if isinstance(source, SourceKind) else str(source)
     if root is None and kind != "sample":
-        raise ConfigError(f"--source {kind} needs --root (the folder holding scans/), or pass --manifest")
+        raise ConfigError(f"--source {kind} needs --root ({SOURCES[kind].root_hint}), or pass --manifest")
     adapter = SOURCES[kind](root, export_root, scan_ids=ids, on_error="raise")
     scan_ids = adapter.scan_ids()
-    target_dir = out if out is not None else Path(adapter.root) / "videos"
-    return [(adapter, s, target_dir / f"{s}.mp4") for s in scan_ids]
+    return [(adapter, s, _target(adapter, s, out)) for s in scan_ids]
+
+
+def _target(adapter: Source, scan_id: str, out: Path | None) -> Path:
+    """Where a scan's clip goes: `--out/<scan>.mp4`, else the adapter's place for it (`Source.clip_path`)."""
+    return adapter.clip_path(scan_id) if out is None else out / f"{scan_id}.mp4"
 
 
 def video(
@@ -71,7 +78,7 @@ def video(
         SourceKind.sample, "--source", help="source kind when no manifest is given: sample or scannet"
     ),
     root: Path | None = typer.Option(
-        None, "--root", metavar="DIR", help="source root holding scans/ (without --manifest)"
+        None, "--root", metavar="DIR", help="source root, as the source kind reads it (without --manifest)"
     ),
     export_root: Path | None = typer.Option(
         None, "--export-root", metavar="DIR", help="SensReader export root (default <root>/export)"

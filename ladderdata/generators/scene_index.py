@@ -47,6 +47,12 @@ class SceneIndex:
         _LAST[:] = [index]
         return index
 
+    @staticmethod
+    def release() -> None:
+        """Drop the kept index (and with it its scene): called when a scan's work is done, so no scene
+        record outlives its scan in a worker or an inline executor."""
+        _LAST.clear()
+
     def __init__(self, scene: SceneRecord, settings: GenerationSettings):
         self.scene = scene
         self.settings = settings

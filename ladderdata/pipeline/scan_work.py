@@ -20,6 +20,7 @@ from ladderdata.config import SourceConfig
 from ladderdata.errors import ConfigError, GenerationError, SourceError
 from ladderdata.generators import GENERATORS
 from ladderdata.generators.coldstart import scan_facts
+from ladderdata.generators.scene_index import SceneIndex
 from ladderdata.generators.settings import GenerationSettings
 from ladderdata.pipeline import keys
 from ladderdata.pipeline.coldstart import facts_jsonl
@@ -258,7 +259,10 @@ def process_scan(task: ScanTask) -> ScanOutcome:
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = _process_scan(task)
+        try:
+            out = _process_scan(task)
+        finally:
+            SceneIndex.release()  # the generators' per-scene caches hold the scene record
     if caught and out.error is None:
         counts = Counter(f"warnings_{w.category.__name__}" for w in caught)
         out.scene_stats = dict(sorted({**out.scene_stats, **counts}.items()))

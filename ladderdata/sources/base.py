@@ -187,6 +187,11 @@ class Source(ABC):
             out.append(Path(recorded))
         return list(dict.fromkeys(out))
 
+    def clip_path(self, scan_id: str) -> Path:
+        """Where `ladderdata video` writes the scan's clip by default: `<root>/videos/<scan>.mp4`, the
+        place VSI-Bench keeps its clips and a ScanNet source's `video` option reads them from."""
+        return Path(self.root) / "videos" / f"{scan_id}.mp4"
+
     def color_frames(self, scan_id: str) -> Iterator[tuple[int, bytes]]:
         """Every colour frame of a scan in capture order, as (frame index, encoded image bytes as stored).
 

@@ -126,13 +126,3 @@ class DepthStream:
                 self.path, f"frame {index} decodes to {len(raw)} bytes, not {w}x{h} float32", REDOWNLOAD
             )
         return np.frombuffer(raw, dtype="<f4").reshape(h, w).astype(np.float32)
-
-
-def encode_depth_blocks(frames_m: list[np.ndarray]) -> bytes:
-    """Encoding 2 with raw-DEFLATE float32 blocks (what the official decoder's fallback reads)."""
-    out = bytearray()
-    for depth in frames_m:
-        comp = zlib.compressobj(level=6, wbits=-15)
-        block = comp.compress(np.ascontiguousarray(depth, dtype="<f4").tobytes()) + comp.flush()
-        out += struct.pack("<I", len(block)) + block
-    return bytes(out)

@@ -9,7 +9,7 @@ import datasets
 import pytest
 
 from ladderdata.video import open_video
-from tests.build.helpers import manifest_file, run_cli
+from tests.pipeline.helpers import manifest_file, run_cli
 
 
 @pytest.mark.slow

@@ -14,8 +14,9 @@ import pytest
 
 from ladderdata.errors import SourceError
 from ladderdata.sample.layouts import generate_layout
+from ladderdata.sample.layouts.scannetpp import encode_depth_blocks
 from ladderdata.sources import ScanNetPPSource
-from ladderdata.sources.scannetpp_files import DepthStream, encode_depth_blocks
+from ladderdata.sources.scannetpp_files import DepthStream
 
 SCENE = "fa00000000"
 

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from ladderdata.config import load_manifest
-from tests.build.helpers import run_cli
 from tests.fixtures.build import REPO
+from tests.pipeline.helpers import run_cli
 
 MANIFEST = REPO / "manifests" / "vsibench-style.yaml"
 

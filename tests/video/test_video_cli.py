@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from ladderdata.video import open_video
-from tests.build.helpers import run_cli
 from tests.fixtures.build import build_manifest_data, write_manifest
+from tests.pipeline.helpers import run_cli
 from tests.video.helpers import psnr, run_cli_env
 
 SMALL = (324, 242)

@@ -24,8 +24,8 @@ from ladderdata.config import load_manifest
 from ladderdata.pipeline.run import BuildOptions, run_build
 from ladderdata.video import open_video
 from ladderdata.video.stills import jpeg_frames
-from tests.build.helpers import run_cli
 from tests.fixtures.build import TEST_QUOTAS, build_manifest_data, write_manifest
+from tests.pipeline.helpers import run_cli
 from tests.video.helpers import psnr
 
 MATCH_DB = 35.0

@@ -24,6 +24,8 @@ of view; `intrinsic` is the K of the written video.
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -33,8 +35,9 @@ import numpy as np
 from ladderdata.sample.generate import COLOR_SIZE, K_COLOR, MAX_DEPTH, Progress, SampleSpec
 from ladderdata.sample.layouts.common import replay_scan
 from ladderdata.sample.writer import write_ply
-from ladderdata.sources.scannetpp_files import DEPTH_SIZE, encode_depth_blocks
 
+DEPTH_SIZE = (256, 192)
+"""ScanNet++ iPhone LiDAR depth (width, height): reference/scannetpp-format.md."""
 VIDEO_SIZE = (960, 720)
 VIDEO_FPS = 3
 JPEG_QUALITY = 95
@@ -178,3 +181,13 @@ def _extract_frames(video: Path, folder: Path) -> None:
                 ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
             )
             (folder / f"frame_{k:06d}.jpg").write_bytes(buf.tobytes())
+
+
+def encode_depth_blocks(frames_m: list[np.ndarray]) -> bytes:
+    """Encoding 2 with raw-DEFLATE float32 blocks (what the official decoder's fallback reads)."""
+    out = bytearray()
+    for depth in frames_m:
+        comp = zlib.compressobj(level=6, wbits=-15)
+        block = comp.compress(np.ascontiguousarray(depth, dtype="<f4").tobytes()) + comp.flush()
+        out += struct.pack("<I", len(block)) + block
+    return bytes(out)

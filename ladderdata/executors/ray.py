@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 
 from ladderdata.errors import ConfigError, LadderDataError
 from ladderdata.executors.base import Executor
+from ladderdata.executors.reaper import SESSION_ENV
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -112,8 +113,10 @@ class RayExecutor(Executor):
             # A fresh, short-named session folder: Ray's sockets live inside it (path length limit) and
             # it is removed at close, so repeated builds do not pile up sessions under /tmp/ray.
             self._temp_dir = tempfile.mkdtemp(prefix="ldray-", dir=self.temp_root or _session_parent())
-            # started before Ray so it sees every process Ray starts (see executors/reaper.py)
+            # started before Ray so it sees every process Ray starts; every Ray process inherits the
+            # session marker from this environment (see executors/reaper.py)
             self._reaper = _start_reaper(self._temp_dir)
+            os.environ[SESSION_ENV] = self._temp_dir
             # a data build has no business reporting usage to a server (set it to 1 to opt in)
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
             try:
@@ -128,6 +131,8 @@ class RayExecutor(Executor):
             except BaseException:
                 self.close()  # the watchdog ends what a half-started runtime left and removes its folder
                 raise
+            finally:
+                os.environ.pop(SESSION_ENV, None)  # the started processes keep it; nothing else needs it
         self._owns_runtime = True
         return ray
 

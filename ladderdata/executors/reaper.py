@@ -6,8 +6,11 @@ dead GCS; on a busy machine they linger for tens of seconds. A SIGKILLed driver 
 `RayExecutor` starts this process first: it remembers the driver's descendants (refreshed twice a
 second while the driver lives) and, when its stdin pipe from the driver closes (the driver closed the
 executor or died), SIGKILLs every remembered process still running, their own descendants too, and
-removes the runtime's session folder. It ends only what the driver started: psutil checks each pid's
-creation time, so a reused pid is never hit.
+every process whose environment carries `SESSION_ENV` set to this runtime's session folder (the driver
+sets it before Ray starts, so every Ray process inherits it: an agent that started just before the
+driver died, and was orphaned before the last refresh, is found that way). Then it removes the session
+folder. It ends only what the driver started: psutil checks each pid's creation time, so a reused pid
+is never hit, and the session folder is unique to this runtime.
 
 Run as `python -m ladderdata.executors.reaper DRIVER_PID SESSION_DIR` with stdin a pipe from the driver.
 """
@@ -25,6 +28,8 @@ import psutil
 
 REFRESH_SECONDS = 0.5
 """How often the driver's process tree is re-read while the driver lives."""
+SESSION_ENV = "LADDERDATA_RAY_SESSION"
+"""Environment variable naming the private runtime's session folder in every process it starts."""
 SWEEPS = 3
 """Kill passes after the driver is gone (a process may spawn a child between two passes)."""
 
@@ -41,9 +46,25 @@ def _descendants(procs: dict[int, psutil.Process], roots: list[psutil.Process]) 
                 procs.setdefault(kid.pid, kid)
 
 
-def _kill_all(procs: dict[int, psutil.Process]) -> None:
+def _marked(procs: dict[int, psutil.Process], session_dir: str) -> None:
+    """Add every process whose environment names this runtime's session folder."""
+    if not session_dir:
+        return
+    me = os.getpid()
+    for proc in psutil.process_iter():
+        if proc.pid == me or proc.pid in procs:
+            continue
+        try:
+            if proc.environ().get(SESSION_ENV) == session_dir:
+                procs[proc.pid] = proc
+        except psutil.Error:  # gone, a zombie, or another user's process
+            continue
+
+
+def _kill_all(procs: dict[int, psutil.Process], session_dir: str) -> None:
     for _ in range(SWEEPS):
         _descendants(procs, list(procs.values()))  # children started since the last refresh
+        _marked(procs, session_dir)
         for proc in list(procs.values()):
             try:
                 if proc.is_running():  # False for a pid reused by another process
@@ -66,7 +87,7 @@ def watch(driver_pid: int, session_dir: str) -> None:
         ready, _, _ = select.select([sys.stdin.fileno()], [], [], REFRESH_SECONDS)
         if ready and not os.read(sys.stdin.fileno(), 4096):
             break  # EOF: the driver closed the pipe or died
-    _kill_all(procs)
+    _kill_all(procs, session_dir)
     if session_dir:
         shutil.rmtree(session_dir, ignore_errors=True)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,3 +88,15 @@ def write_text_atomic(path: str | Path, text: str) -> None:
 def write_json_atomic(path: str | Path, obj: Any) -> None:
     """Write JSON atomically, with sorted keys and a trailing newline (byte-stable output)."""
     write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def replace_folder(staging: Path, out: Path) -> None:
+    """Put the filled folder `staging` in place of `out` (renames on one file system; an existing `out`
+    is moved aside first and removed after, so `out` is never half written)."""
+    trash = None
+    if out.exists():
+        trash = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+        os.replace(out, trash)
+    os.replace(staging, out)
+    if trash is not None:
+        shutil.rmtree(trash, ignore_errors=True)

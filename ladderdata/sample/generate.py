@@ -44,6 +44,7 @@ import numpy as np
 from shapely.geometry import Polygon
 
 from ladderdata.errors import ConfigError, OutputError
+from ladderdata.io import replace_folder
 from ladderdata.sample.mesh import SceneMesh, build_mesh
 from ladderdata.sample.room import Room, build_room
 from ladderdata.sample.sens import write_sens_from_export
@@ -398,13 +399,7 @@ def generate_sample(
         (staging / "LICENSE.txt").write_text(LICENSE_TEXT, encoding="utf-8")
         (staging / "truth" / "sample.json").write_text(_json(spec.marker()), encoding="utf-8")
         _check_replaceable(out)
-        trash = None
-        if out.exists():
-            trash = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(out, trash)
-        os.replace(staging, out)
-        if trash is not None:
-            shutil.rmtree(trash, ignore_errors=True)
+        replace_folder(staging, out)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

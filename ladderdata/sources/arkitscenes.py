@@ -48,7 +48,7 @@ from ladderdata.geometry.transforms import pose_problem
 from ladderdata.geometry.upright import SKY_ROTATION_CW, Upright, upright_for_sky
 from ladderdata.records import FrameRecord, ObjectRecord, SceneRecord, VideoRecord
 from ladderdata.sources import arkitscenes_files as files
-from ladderdata.sources.base import OnError, RawFile, check_scan_id, scan_id_problem
+from ladderdata.sources.base import OnError, RawFile, check_scan_id
 from ladderdata.sources.labels import LabelMap
 from ladderdata.sources.ply import read_mesh
 from ladderdata.sources.scannet import ScanNetSource, _Instance, _skip_summary
@@ -110,6 +110,7 @@ class ARKitScenesSource(ScanNetSource):
         self.sky_direction = sky_direction
         self.box_margin = float(box_margin)
         self._metadata: dict[str, dict[str, str]] | None = None
+        self._pngs: dict[str, list[Path]] = {}
 
     # ------------------------------------------------------------------ listing
     def scan_ids(self) -> list[str]:
@@ -123,16 +124,7 @@ class ARKitScenesSource(ScanNetSource):
                 "no Training/ or Validation/ folder",
                 "point the source root at ARKitScenes' 3dod download folder",
             )
-        ids = []
-        for fold in folds:
-            for entry in sorted(p.name for p in fold.iterdir() if p.is_dir()):
-                problem = scan_id_problem(entry)
-                if problem is None:
-                    ids.append(entry)
-                elif self.on_error == "raise":
-                    raise SourceError.at(fold / entry, problem, "rename the folder to its video id")
-                else:
-                    self._record_skip(ascii(entry), problem)
+        ids = [i for fold in folds for i in self._scan_folders(fold, "rename the folder to its video id")]
         return sorted(set(ids))
 
     def scan_dir(self, scan_id: str) -> Path:
@@ -402,9 +394,13 @@ class ARKitScenesSource(ScanNetSource):
         return None
 
     def _colour_pngs(self, scan_id: str) -> list[Path]:
-        """The video's colour PNGs in time order (position = FrameRecord.frame_index)."""
-        stems = files.frame_stems(self.scan_dir(scan_id) / f"{scan_id}_frames" / "lowres_wide", scan_id)
-        return [stems[ts] for ts in sorted(stems, key=float)]
+        """The video's colour PNGs in time order (position = FrameRecord.frame_index); listed once per
+        scan (a build asks for many frames of one scan in turn)."""
+        if scan_id not in self._pngs:
+            folder = self.scan_dir(scan_id) / f"{scan_id}_frames" / "lowres_wide"
+            stems = files.frame_stems(folder, scan_id)
+            self._pngs = {scan_id: [stems[ts] for ts in sorted(stems, key=float)]}  # one scan kept
+        return self._pngs[scan_id]
 
     def color_jpeg(self, scan_id: str, frame_index: int) -> bytes:
         """Frame `frame_index` upright (turned by the sky direction, as its record sees it) as a JPEG

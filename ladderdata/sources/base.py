@@ -200,6 +200,20 @@ class Source(ABC):
         """
         raise SourceError(f"{scan_id}: the {self.name} source has no colour frames to read")
 
+    def _scan_folders(self, parent: Path, fix: str) -> list[str]:
+        """Names of the folders under `parent` that are safe scan ids, sorted; an unsafe name raises
+        (naming the folder and `fix`) under on_error=raise, else it is skipped and recorded."""
+        ids = []
+        for entry in sorted(p.name for p in parent.iterdir() if p.is_dir()):
+            problem = scan_id_problem(entry)
+            if problem is None:
+                ids.append(entry)
+            elif self.on_error == "raise":
+                raise SourceError.at(parent / entry.encode("utf-8", "replace").decode(), problem, fix)
+            else:
+                self._record_skip(ascii(entry), problem)
+        return ids
+
     # ------------------------------------------------------------------ iteration
     def iter_results(self) -> Iterator[ScanResult]:
         """Load every scan in order, yielding successes and (unless on_error=raise) skips."""

@@ -73,7 +73,7 @@ from ladderdata.records import (
     VideoRecord,
 )
 from ladderdata.sources import scannet_files as files
-from ladderdata.sources.base import OnError, RawFile, Source, check_scan_id, scan_id_problem
+from ladderdata.sources.base import OnError, RawFile, Source, check_scan_id
 from ladderdata.sources.labels import LabelMap, normalize_label
 from ladderdata.sources.ply import read_mesh
 from ladderdata.sources.scannet_frames import FRAMES_FROM, ExportFrames, SensFrames
@@ -197,20 +197,7 @@ class ScanNetSource(Source):
                 "point the source root (`scenes --root`, or `sources[].root` of a build manifest) at the "
                 "folder holding scans/",
             )
-        ids = []
-        for entry in sorted(p.name for p in scans.iterdir() if p.is_dir()):
-            problem = scan_id_problem(entry)
-            if problem is None:
-                ids.append(entry)
-            elif self.on_error == "raise":
-                raise SourceError.at(
-                    scans / entry.encode("utf-8", "replace").decode(),
-                    problem,
-                    "rename the folder to a plain scan id",
-                )
-            else:
-                self._record_skip(ascii(entry), problem)
-        return ids
+        return self._scan_folders(scans, "rename the folder to a plain scan id")
 
     # ------------------------------------------------------------------ raw layout
     def raw_files(self, scan_id: str) -> list[RawFile]:

@@ -43,7 +43,7 @@ from ladderdata.geometry.transforms import pose_problem
 from ladderdata.records import FrameRecord, SceneRecord, VideoRecord
 from ladderdata.sources import scannet_files
 from ladderdata.sources import scannetpp_files as files
-from ladderdata.sources.base import OnError, RawFile, check_scan_id, scan_id_problem
+from ladderdata.sources.base import OnError, RawFile, check_scan_id
 from ladderdata.sources.labels import LabelMap
 from ladderdata.sources.ply import read_mesh
 from ladderdata.sources.scannet import ScanNetSource, _Instance, _skip_summary
@@ -98,16 +98,7 @@ class ScanNetPPSource(ScanNetSource):
             raise SourceError.at(
                 data, "no data/ folder", "point the source root at the ScanNet++ release root"
             )
-        ids = []
-        for entry in sorted(p.name for p in data.iterdir() if p.is_dir()):
-            problem = scan_id_problem(entry)
-            if problem is None:
-                ids.append(entry)
-            elif self.on_error == "raise":
-                raise SourceError.at(data / entry, problem, "rename the folder to its scene id")
-            else:
-                self._record_skip(ascii(entry), problem)
-        return ids
+        return self._scan_folders(data, "rename the folder to its scene id")
 
     def video_path(self, scan_id: str) -> Path:
         """`iphone/rgb.mkv`, or the older releases' `iphone/rgb.mp4`."""
@@ -323,15 +314,18 @@ class ScanNetPPSource(ScanNetSource):
 
     def color_frames(self, scan_id: str) -> Iterator[tuple[int, bytes]]:
         """Every video frame in display order as (frame index, JPEG bytes): the extracted JPEG when
-        present, else the decoded frame encoded (`video.stills.encode_jpeg`)."""
+        present, else the frame decoded and encoded (`video.stills`); only frames without an
+        extracted JPEG are decoded."""
         from ladderdata.video import open_video
         from ladderdata.video.stills import encode_jpeg
 
         with open_video(self.video_path(scan_id)) as reader:
             ts = reader.timestamps()
-            for k, (_t, rgb) in enumerate(reader.frames_at([float(t) for t in ts])):
-                path = self.color_path(scan_id, k)
-                yield k, path.read_bytes() if path is not None else encode_jpeg(rgb)
+            paths = [self.color_path(scan_id, k) for k in range(len(ts))]
+            # frames_at yields in ascending time: the n-th decoded frame is the n-th frame without a file
+            decoded = reader.frames_at([float(ts[k]) for k, path in enumerate(paths) if path is None])
+            for k, path in enumerate(paths):
+                yield k, path.read_bytes() if path is not None else encode_jpeg(next(decoded)[1])
 
     def color_image(self, scan_id: str, frame: FrameRecord) -> np.ndarray:
         """Frame `frame.frame_index` of the scene's video, decoded (RGB uint8, height x width)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ladderdata.errors import ConfigError
+from ladderdata.io import replace_folder
 from ladderdata.sample.generate import (
     FRAME_STEP,
     LICENSE_TEXT,
@@ -171,13 +172,7 @@ def generate_layout(
             json.dumps(marker(layout, spec, ids), indent=1, sort_keys=True) + "\n", encoding="utf-8"
         )
         _check_replaceable(out)
-        trash = None
-        if out.exists():
-            trash = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(out, trash)
-        os.replace(staging, out)
-        if trash is not None:
-            shutil.rmtree(trash, ignore_errors=True)
+        replace_folder(staging, out)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

@@ -75,7 +75,7 @@ def video(
         None, "--manifest", metavar="FILE", help="write clips for the scans of this build manifest"
     ),
     source: SourceKind = typer.Option(
-        SourceKind.sample, "--source", help="source kind when no manifest is given: sample or scannet"
+        SourceKind.sample, "--source", help="source kind when no manifest is given"
     ),
     root: Path | None = typer.Option(
         None, "--root", metavar="DIR", help="source root, as the source kind reads it (without --manifest)"

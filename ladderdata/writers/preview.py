@@ -20,6 +20,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+import pyarrow as pa
+
+from ladderdata.io import atomic_path
 from ladderdata.writers.layout import BuildLayout
 
 PREVIEW_SIDE = 320
@@ -66,7 +69,7 @@ def _frame_bytes(layout: BuildLayout, relpath: str) -> bytes:
 
 
 def preview_features():
-    """The `datasets.Features` of the preview shard."""
+    """The `datasets.Features` of the preview shard (what `PREVIEW_SCHEMA`'s metadata declares)."""
     from datasets import Features, Image, List, Value
 
     return Features(
@@ -82,6 +85,75 @@ def preview_features():
     )
 
 
+_STRING = {"dtype": "string", "_type": "Value"}
+_FEATURES = {
+    "question_id": {"dtype": "int64", "_type": "Value"},
+    "data_type": _STRING,
+    "question_type": _STRING,
+    "question": _STRING,
+    "options": {"feature": _STRING, "_type": "List"},
+    "answer": _STRING,
+    "images": {"feature": {"_type": "Image"}, "_type": "List"},
+}
+"""`preview_features().to_dict()`: written as the schema's `huggingface` metadata, which is how
+`datasets` knows the images column holds images."""
+
+_IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+PREVIEW_SCHEMA = pa.schema(
+    [
+        ("question_id", pa.int64()),
+        ("data_type", pa.string()),
+        ("question_type", pa.string()),
+        ("question", pa.string()),
+        ("options", pa.list_(pa.string())),
+        ("answer", pa.string()),
+        ("images", pa.list_(_IMAGE)),
+    ],
+    metadata={"huggingface": json.dumps({"info": {"features": _FEATURES}})},
+)
+"""Arrow schema of the preview shard: `preview_features().arrow_schema`, spelled out so writing the
+shard needs pyarrow only (importing `datasets` cost a build more than writing the shard)."""
+
+# How `datasets` (5.x, `Dataset.to_parquet`) writes a dataset with embedded images; the preview shard is
+# written with the same settings so its bytes are what `datasets` would write (tests/writers/test_preview).
+_CDC = {"min_chunk_size": 256 * 1024, "max_chunk_size": 1024 * 1024, "norm_level": 0}
+_MAX_ROW_GROUP_BYTES = 100 * 10**6
+_EMBEDDED = ("images.list.element.bytes", "images.list.element.path")
+_PLAIN = ("question_id", "data_type", "question_type", "question", "options.list.element", "answer")
+
+
+def _rows_per_group(table: pa.Table) -> int:
+    """Rows per row group as `datasets` picks them: about 100 MB of data each, the embedded bytes
+    counted and their paths not (estimated from the first 1000 rows)."""
+    head = table.slice(0, 1000)
+    paths = sum(chunk.flatten().field("path").nbytes for chunk in head.column("images").chunks)
+    nbytes = table.nbytes - paths * table.num_rows // head.num_rows
+    return max(1, table.num_rows * _MAX_ROW_GROUP_BYTES // nbytes) if nbytes > 0 else 1
+
+
+def write_preview_table(table: pa.Table, target: str | os.PathLike[str]) -> None:
+    """Write a `PREVIEW_SCHEMA` table as `datasets` writes it (row groups, per-column compression and
+    encodings, content-defined chunking, its key-value metadata)."""
+    import pyarrow.parquet as pq
+
+    step = _rows_per_group(table)
+    writer = pq.ParquetWriter(
+        target,
+        schema=PREVIEW_SCHEMA,
+        use_content_defined_chunking=_CDC,
+        write_page_index=True,
+        compression={**dict.fromkeys(_PLAIN, "snappy"), **dict.fromkeys(_EMBEDDED, "none")},
+        use_dictionary=list(_PLAIN),
+        column_encoding=dict.fromkeys(_EMBEDDED, "PLAIN"),
+    )
+    try:
+        for offset in range(0, table.num_rows, step):
+            writer.write_table(table.slice(offset, step))
+        writer.add_key_value_metadata({"content_defined_chunking": json.dumps(_CDC)})
+    finally:
+        writer.close()
+
+
 def write_preview(layout: BuildLayout, limit: int) -> int:
     """Write `data/preview/train-00000.parquet` (atomically) from the build's shards and images/;
     returns the number of rows (0: nothing written, e.g. `limit` 0 or an empty build)."""
@@ -91,8 +163,6 @@ def write_preview(layout: BuildLayout, limit: int) -> int:
     chosen = select_rows(rows, limit) if limit > 0 else []
     if not chosen:
         return 0
-    from datasets import Dataset
-
     cache: dict[str, bytes] = {}
 
     def image(relpath: str) -> dict[str, Any]:
@@ -110,18 +180,7 @@ def write_preview(layout: BuildLayout, limit: int) -> int:
         columns["options"].append(list(r.get("options") or []))
         columns["answer"].append(answer if isinstance(answer, str) else json.dumps(answer, sort_keys=True))
         columns["images"].append([image(p) for p in r["image"]])
-    from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
-
-    dataset = Dataset.from_dict(dict(columns), features=preview_features())
-    target = layout.preview_shard
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    quiet = are_progress_bars_disabled()
-    disable_progress_bars()  # the build reports its own progress; no tqdm bar in its output
-    try:
-        dataset.to_parquet(str(tmp))
-    finally:
-        if not quiet:
-            enable_progress_bars()
-    os.replace(tmp, target)
+    table = pa.Table.from_pydict(dict(columns), schema=PREVIEW_SCHEMA)
+    with atomic_path(layout.preview_shard) as tmp:
+        write_preview_table(table, tmp)
     return len(chosen)

@@ -28,10 +28,14 @@ from ladderdata.sources.ply import read_mesh
 from ladderdata.sources.sens import SensFile, build_index, read_color_bytes
 from ladderdata.writers.media import MediaEntry
 
+UNFILED = "#"
+"""Prefix of an image the build read from inside a `.sens` (its media entry has no raw file): `#<index>`."""
 
-def decode_sens(sens: Path, stride: int) -> int:
+
+def decode_sens(sens: Path, stride: int, unfiled: list[int]) -> tuple[int, int]:
     """The frames of a `.sens` as the adapter reads them: the index, then per selected frame with an
-    image its pose, its JPEG header (bytes read, not decoded) and, for a valid pose, its depth."""
+    image its pose, its JPEG header (bytes read, not decoded) and, for a valid pose, its depth; last the
+    colour bytes of the frames the build hashed (`unfiled`). Returns (frames, colour bytes read)."""
     import io
 
     from PIL import Image
@@ -45,7 +49,8 @@ def decode_sens(sens: Path, stride: int) -> int:
                 img.size  # noqa: B018 - the header is what the adapter reads
             f.depth(index)
             frames += 1
-    return frames
+        color_bytes = sum(len(f.color_bytes(index)) for index in unfiled)
+    return frames, color_bytes
 
 
 def decode_scan(root: Path, scan_id: str, stride: int, images: list[str]) -> dict[str, int]:
@@ -61,8 +66,9 @@ def decode_scan(root: Path, scan_id: str, stride: int, images: list[str]) -> dic
     files.read_segs(scan_dir / f"{scan_id}_vh_clean_2.0.010000.segs.json", len(mesh.vertices))
     sens = scan_dir / f"{scan_id}.sens"
     if sens.is_file():
-        frames = decode_sens(sens, stride)
-        color_bytes = sum(len(read_color_bytes(root / rel)) for rel in images)
+        unfiled = [int(rel[len(UNFILED) :]) for rel in images if rel.startswith(UNFILED)]
+        frames, color_bytes = decode_sens(sens, stride, unfiled)
+        color_bytes += sum(len(read_color_bytes(root / rel)) for rel in images if not rel.startswith(UNFILED))
         return {"frames": frames, "color_bytes": color_bytes}
     depth_size = (
         files.meta_int(meta, "depthWidth", meta_path),
@@ -88,10 +94,11 @@ def decode_scan(root: Path, scan_id: str, stride: int, images: list[str]) -> dic
 
 
 def images_by_scan(entries: Iterable[MediaEntry]) -> dict[str, list[str]]:
-    """Raw colour paths (relative to the source root) per scan, from a build's per-scan media entries."""
+    """Raw colour paths (relative to the source root) per scan, from a build's per-scan media entries;
+    `#<frame index>` for a frame without a raw file (read from the scan's `.sens`)."""
     out: dict[str, list[str]] = {}
     for entry in entries:
-        out.setdefault(entry.scan_id, []).append(entry.raw)
+        out.setdefault(entry.scan_id, []).append(entry.raw or f"{UNFILED}{entry.frame_index}")
     return {k: sorted(set(v)) for k, v in out.items()}
 
 

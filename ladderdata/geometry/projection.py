@@ -26,7 +26,10 @@ def project_camera_points(points_cam: np.ndarray, intrinsics: np.ndarray) -> np.
     front = z > MIN_DEPTH
     safe_z = np.where(front, z, 1.0)
     uv = np.empty((p.shape[0], 2))
-    uv[:, 0] = k[0, 0] * p[:, 0] / safe_z + k[0, 1] * p[:, 1] / safe_z + k[0, 2]
+    if k[0, 1] == 0:  # no skew (every ScanNet camera): adding 0 * y / z changes no bit of the sum
+        uv[:, 0] = k[0, 0] * p[:, 0] / safe_z + k[0, 2]
+    else:
+        uv[:, 0] = k[0, 0] * p[:, 0] / safe_z + k[0, 1] * p[:, 1] / safe_z + k[0, 2]
     uv[:, 1] = k[1, 1] * p[:, 1] / safe_z + k[1, 2]
     uv[~front] = np.nan
     return uv

@@ -123,3 +123,54 @@ def test_culling_never_changes_results():
     assert (plain.in_frustum > 0).sum() >= 5 and (plain.visible > 0).sum() >= 3
     for field in ("in_frustum", "visible", "boxes", "truncated"):
         np.testing.assert_array_equal(getattr(plain, field), getattr(culled, field))
+
+
+@pytest.mark.parametrize("skew", [0.0, 1.5])
+def test_counts_and_boxes_match_the_per_point_functions_bit_for_bit(skew):
+    # frame_visibility works on one array per coordinate; the public per-point functions are the spec
+    from ladderdata.geometry.projection import pixel_index, project_camera_points
+    from ladderdata.geometry.transforms import world_to_camera
+    from ladderdata.geometry.visibility import depth_behind
+
+    rng = np.random.default_rng(7)
+    owner = np.repeat(np.arange(12), 50)
+    pts = rng.uniform([-2, -2, 0.5], [2, 2, 5], size=(12, 3))[owner] + rng.normal(0, 0.2, size=(600, 3))
+    angle = 0.3
+    pose = np.eye(4)
+    pose[:3, :3] = [[np.cos(angle), 0, np.sin(angle)], [0, 1, 0], [-np.sin(angle), 0, np.cos(angle)]]
+    pose[:3, 3] = [0.1, -0.2, -0.3]
+    k = np.array([[100.0, skew, 50], [0, 100.0, 40], [0, 0, 1]])
+    k_depth = np.array([[60.0, 0, 31], [0, 60.0, 23], [0, 0, 1]])
+    depth = rng.uniform(1.0, 6.0, size=(48, 64)).astype(np.float32)
+    vis = frame_visibility(pts, owner, 12, pose, k, SIZE, depth_m=depth, k_depth=k_depth)
+
+    cam = world_to_camera(pts, pose)
+    uv = project_camera_points(cam, k)
+    with np.errstate(invalid="ignore"):
+        inside = (
+            (cam[:, 2] > 1e-6)
+            & (uv[:, 0] >= -0.5)
+            & (uv[:, 0] < 99.5)
+            & (uv[:, 1] >= -0.5)
+            & (uv[:, 1] < 79.5)
+        )
+    behind = np.full(len(pts), -np.inf)
+    behind[inside] = depth_behind(cam[inside, 2], project_camera_points(cam[inside], k_depth), depth)
+    seen = inside & ~(behind > 0.1)
+    assert 0 < seen.sum() < inside.sum() < len(pts)  # some points outside, some occluded
+    np.testing.assert_array_equal(vis.in_frustum, np.bincount(owner[inside], minlength=12))
+    np.testing.assert_array_equal(vis.visible, np.bincount(owner[seen], minlength=12))
+    px = pixel_index(uv[seen])
+    for o in np.unique(owner[seen]):
+        mine = px[owner[seen] == o]
+        expected = [*mine.min(axis=0), *(mine.max(axis=0) + 1)]
+        assert vis.boxes[o].tolist() == np.clip(expected, 0, [100, 80, 100, 80]).tolist()
+
+
+def test_rows_times_is_einsum_bit_for_bit():
+    from ladderdata.geometry.transforms import rows_times
+
+    rng = np.random.default_rng(11)
+    pts = rng.normal(0, 50, size=(20000, 3))
+    rot = rng.normal(size=(3, 3))
+    assert rows_times(pts, rot).tobytes() == np.einsum("ij,jk->ik", pts, rot).tobytes()

@@ -123,6 +123,89 @@ def dataset_infos(layout: BuildLayout) -> Any:
     return DatasetInfosDict(infos)
 
 
+_YAML_DTYPES = {
+    "int64": "int64",
+    "int32": "int32",
+    "double": "float64",
+    "float": "float32",
+    "bool": "bool",
+    "string": "string",
+    "binary": "binary",
+}
+"""Arrow type name -> `datasets.Value` dtype, for the column types the build writes."""
+
+
+def _feature_yaml(arrow: Any, feature: Any) -> dict[str, Any] | None:
+    """`datasets`' YAML of one feature (`Features._to_yaml_list`): from the `huggingface` metadata's
+    feature dict when the shard has one (the preview's images), else from the Arrow type; None for a
+    type not handled here (the caller then asks `datasets`)."""
+    import pyarrow as pa
+
+    kind = feature.get("_type") if isinstance(feature, dict) else None
+    if kind == "Image" and set(feature) == {"_type"}:
+        return {"dtype": "image"}
+    if pa.types.is_list(arrow) and kind in (None, "List"):
+        if kind == "List" and set(feature) != {"_type", "feature"}:
+            return None
+        inner = _feature_yaml(arrow.value_type, feature["feature"] if kind else None)
+        if inner is None:
+            return None
+        if list(inner) == ["dtype"]:  # `list: int64` rather than `list: {dtype: int64}`
+            return {"list": inner["dtype"]}
+        if list(inner) == ["struct"]:  # `list: [fields]` rather than `list: {struct: [fields]}`
+            return {"list": inner["struct"]}
+        return {"list": inner}
+    if pa.types.is_struct(arrow) and (feature is None or (isinstance(feature, dict) and kind is None)):
+        fields = []
+        for field in arrow:
+            inner = _feature_yaml(field.type, feature.get(field.name) if feature else None)
+            if inner is None:
+                return None
+            fields.append({"name": field.name, **inner})
+        return {"struct": fields}
+    dtype = _YAML_DTYPES.get(str(arrow))
+    if dtype is None or (feature is not None and feature != {"dtype": dtype, "_type": "Value"}):
+        return None
+    return {"dtype": dtype}
+
+
+def _features_yaml(schema: Any) -> list[dict[str, Any]] | None:
+    """The `features` list of a config's `dataset_info` from its first shard's schema (None: ask
+    `datasets`)."""
+    import json
+
+    import pyarrow as pa
+
+    meta = (schema.metadata or {}).get(b"huggingface")
+    features = json.loads(meta)["info"]["features"] if meta else None
+    if features is not None and list(features) != schema.names:
+        return None
+    found = _feature_yaml(pa.struct(list(schema)), features)
+    return None if found is None else found["struct"]
+
+
+def dataset_info_yaml(layout: BuildLayout) -> list[dict[str, Any]] | None:
+    """The card's `dataset_info` entries as `datasets` writes them (`DatasetInfosDict.
+    to_dataset_card_data` of `dataset_infos`), sorted by config name, built with pyarrow alone:
+    importing `datasets` cost a build more than writing its card. None when a column has a type not
+    handled here (`card_data` then uses `datasets`)."""
+    import pyarrow.parquet as pq
+
+    entries = []
+    for spec, globs in present_configs(layout):
+        files = sorted(p for g in globs for p in layout.root.glob(g))
+        features = _features_yaml(pq.read_schema(files[0]))
+        if features is None:
+            return None
+        rows = sum(pq.read_metadata(f).num_rows for f in files)
+        size = sum(f.stat().st_size for f in files)
+        split = {"name": "train", "num_bytes": size, "num_examples": rows}
+        entries.append(
+            {"config_name": spec.name, "features": features, "splits": [split], "download_size": size}
+        )
+    return sorted(entries, key=lambda e: e["config_name"])
+
+
 def card_data(config: BuildConfig, layout: BuildLayout, total_rows: int) -> Any:
     """The card's header as a `huggingface_hub.DatasetCardData`."""
     from huggingface_hub import DatasetCardData
@@ -137,7 +220,13 @@ def card_data(config: BuildConfig, layout: BuildLayout, total_rows: int) -> Any:
         + (["scannet"] if any(s.kind == "scannet" for s in config.sources) else ["synthetic"]),
         configs=config_entries(layout),
     )
-    dataset_infos(layout).to_dataset_card_data(data)
+    infos = dataset_info_yaml(layout)
+    if infos is None:
+        dataset_infos(layout).to_dataset_card_data(data)
+    elif len(infos) > 1:
+        data["dataset_info"] = infos
+    elif infos:  # one config: `datasets` writes a mapping, not a list
+        data["dataset_info"] = infos[0]
     return data
 
 

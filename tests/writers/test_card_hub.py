@@ -116,3 +116,29 @@ def test_size_categories_buckets():
         "10K<n<100K",
         "100K<n<1M",
     ]
+
+
+def test_dataset_info_is_what_datasets_writes(sample_build: Path, tmp_path: Path):
+    # the card's dataset_info is built with pyarrow alone; datasets' own DatasetInfosDict must agree,
+    # for every config of a full build and for a build with a single config (a mapping, not a list)
+    import shutil
+
+    from huggingface_hub import DatasetCardData
+
+    from ladderdata.writers.card import dataset_info_yaml, dataset_infos
+    from ladderdata.writers.layout import BuildLayout
+
+    single = tmp_path / "single"
+    shutil.copytree(sample_build / "data" / "localization", single / "data" / "localization")
+    for root in (sample_build, single):
+        layout = BuildLayout(root)
+        theirs = DatasetCardData()
+        dataset_infos(layout).to_dataset_card_data(theirs)
+        ours = dataset_info_yaml(layout)
+        assert ours is not None
+        mine = DatasetCardData()
+        mine["dataset_info"] = ours if len(ours) > 1 else ours[0]
+        assert mine.to_yaml() == theirs.to_yaml()
+    assert (
+        "list: image" in DatasetCardData(dataset_info=dataset_info_yaml(BuildLayout(sample_build))).to_yaml()
+    )

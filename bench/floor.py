@@ -9,8 +9,13 @@ floor is the cost of everything the build adds on top of getting the data off th
 `<scan>.sens` is read from it instead: its frame index, then the same frames (poses, JPEG headers, zlib
 depth, colour bytes) by seeking.
 
-`python -m bench.floor --root R --stride 10 --images IMAGES.json scene9000_00 ...` prints one JSON
-line: seconds, scans, frames, bytes read.
+`--verify-colour` also decodes every one of those colour images completely, with the build's own check
+(`writers.media.check_decodes`, issue 13: a shipped JPEG must decode), the floor of a build that may
+only ship images it has decoded; without it (the default, the figure `make bench` has always reported)
+their bytes are only read.
+
+`python -m bench.floor --root R --stride 10 --images IMAGES.json [--verify-colour] scene9000_00 ...`
+prints one JSON line: seconds, scans, frames, bytes read.
 """
 
 from __future__ import annotations
@@ -26,13 +31,19 @@ from ladderdata.geometry.transforms import pose_problem
 from ladderdata.sources import scannet_files as files
 from ladderdata.sources.ply import read_mesh
 from ladderdata.sources.sens import SensFile, build_index, read_color_bytes
-from ladderdata.writers.media import MediaEntry
+from ladderdata.writers.media import MediaEntry, check_decodes
 
 UNFILED = "#"
 """Prefix of an image the build read from inside a `.sens` (its media entry has no raw file): `#<index>`."""
 
 
-def decode_sens(sens: Path, stride: int, unfiled: list[int]) -> tuple[int, int]:
+def _colour(data: bytes, where: str | Path, verify: bool) -> int:
+    if verify:
+        check_decodes(data, where)
+    return len(data)
+
+
+def decode_sens(sens: Path, stride: int, unfiled: list[int], verify: bool = False) -> tuple[int, int]:
     """The frames of a `.sens` as the adapter reads them: the index, then per selected frame with an
     image its pose, its JPEG header (bytes read, not decoded) and, for a valid pose, its depth; last the
     colour bytes of the frames the build hashed (`unfiled`). Returns (frames, colour bytes read)."""
@@ -49,11 +60,13 @@ def decode_sens(sens: Path, stride: int, unfiled: list[int]) -> tuple[int, int]:
                 img.size  # noqa: B018 - the header is what the adapter reads
             f.depth(index)
             frames += 1
-        color_bytes = sum(len(f.color_bytes(index)) for index in unfiled)
+        color_bytes = sum(_colour(f.color_bytes(index), sens, verify) for index in unfiled)
     return frames, color_bytes
 
 
-def decode_scan(root: Path, scan_id: str, stride: int, images: list[str]) -> dict[str, int]:
+def decode_scan(
+    root: Path, scan_id: str, stride: int, images: list[str], verify: bool = False
+) -> dict[str, int]:
     """Read one scan as the build does; returns counts (frames decoded, bytes of colour read).
 
     A scan with `scans/<scan>/<scan>.sens` is read from it (as the adapter's frames_from: auto does)."""
@@ -67,8 +80,12 @@ def decode_scan(root: Path, scan_id: str, stride: int, images: list[str]) -> dic
     sens = scan_dir / f"{scan_id}.sens"
     if sens.is_file():
         unfiled = [int(rel[len(UNFILED) :]) for rel in images if rel.startswith(UNFILED)]
-        frames, color_bytes = decode_sens(sens, stride, unfiled)
-        color_bytes += sum(len(read_color_bytes(root / rel)) for rel in images if not rel.startswith(UNFILED))
+        frames, color_bytes = decode_sens(sens, stride, unfiled, verify)
+        color_bytes += sum(
+            _colour(read_color_bytes(root / rel), rel, verify)
+            for rel in images
+            if not rel.startswith(UNFILED)
+        )
         return {"frames": frames, "color_bytes": color_bytes}
     depth_size = (
         files.meta_int(meta, "depthWidth", meta_path),
@@ -89,7 +106,7 @@ def decode_scan(root: Path, scan_id: str, stride: int, images: list[str]) -> dic
         frames += 1
     color_bytes = 0
     for rel in images:
-        color_bytes += len((root / rel).read_bytes())
+        color_bytes += _colour((root / rel).read_bytes(), root / rel, verify)
     return {"frames": frames, "color_bytes": color_bytes}
 
 
@@ -102,12 +119,14 @@ def images_by_scan(entries: Iterable[MediaEntry]) -> dict[str, list[str]]:
     return {k: sorted(set(v)) for k, v in out.items()}
 
 
-def run_floor(root: Path, scan_ids: list[str], stride: int, images: dict[str, list[str]]) -> dict[str, float]:
+def run_floor(
+    root: Path, scan_ids: list[str], stride: int, images: dict[str, list[str]], verify: bool = False
+) -> dict[str, float]:
     """Decode every scan in turn (one process, like `--workers 1`); returns timing and counts."""
     start = time.perf_counter()
     frames = color_bytes = 0
     for scan_id in scan_ids:
-        got = decode_scan(root, scan_id, stride, images.get(scan_id, []))
+        got = decode_scan(root, scan_id, stride, images.get(scan_id, []), verify)
         frames += got["frames"]
         color_bytes += got["color_bytes"]
     return {
@@ -124,10 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, required=True, help="ScanNet-layout root (scans/, export/)")
     parser.add_argument("--stride", type=int, default=10)
     parser.add_argument("--images", type=Path, help="JSON {scan_id: [raw colour paths]} to read as bytes")
+    parser.add_argument(
+        "--verify-colour", action="store_true", help="decode every colour image read, as the build"
+    )
     parser.add_argument("scan_ids", nargs="+")
     args = parser.parse_args(argv)
     images = json.loads(args.images.read_text(encoding="utf-8")) if args.images else {}
-    print(json.dumps(run_floor(args.root, args.scan_ids, args.stride, images)))
+    print(json.dumps(run_floor(args.root, args.scan_ids, args.stride, images, args.verify_colour)))
     return 0
 
 

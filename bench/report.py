@@ -118,6 +118,21 @@ def _f(x: float | None, fmt: str = ".2f") -> str:
     return "-" if x is None else format(x, fmt)
 
 
+def verify_lines(sizes: list[dict[str, Any]]) -> list[str]:
+    """CPU build / floor again, against the floor that also decodes every shipped colour image."""
+    parts = []
+    for s in sizes:
+        b_cpu, v_cpu = s["build"].get("cpu_seconds"), (s.get("floor_verify") or {}).get("cpu_seconds")
+        if b_cpu and v_cpu:
+            parts.append(f"{s['scans']} scans {b_cpu:.1f}/{v_cpu:.1f} = {b_cpu / v_cpu:.2f}")
+    if not parts:
+        return []
+    return [
+        "CPU b/f against the floor that also decodes every shipped colour JPEG (issue 13): "
+        + "; ".join(parts)
+    ]
+
+
 def table(results: dict[str, Any]) -> str:
     """The short human-readable summary printed at the end of `make bench`."""
     m = results["machine"]
@@ -142,6 +157,7 @@ def table(results: dict[str, Any]) -> str:
             f"{b['rows_written']:>6} {_mb(b['peak_rss_bytes']):>8} {_f(s['floor']['seconds'], '.1f'):>8} "
             f"{_f(s.get('build_over_floor')):>11} {cpu_pair:>12} {_f(cpu_ratio):>8}"
         )
+    lines.extend(verify_lines(results["sizes"]))
     fit = results["fit"]
     lines.append(
         f"linear fit (build s vs scans, --workers 1): slope {_f(fit['slope'])} s/scan, intercept "

@@ -139,8 +139,11 @@ def build(
     return got
 
 
-def floor(work: Path, root: Path, scan_ids: list[str], stride: int, build_out: Path) -> dict[str, Any]:
-    """The decode floor of the scans a build read (its per-scan media entries name the colour reads)."""
+def floor(
+    work: Path, root: Path, scan_ids: list[str], stride: int, build_out: Path, verify: bool = False
+) -> dict[str, Any]:
+    """The decode floor of the scans a build read (its per-scan media entries name the colour reads);
+    `verify`: with the build's full decode of every shipped colour image (`bench.floor --verify-colour`)."""
     from bench.floor import images_by_scan
 
     reader = BuildReader(build_out)
@@ -148,8 +151,8 @@ def floor(work: Path, root: Path, scan_ids: list[str], stride: int, build_out: P
     images_file = work / "builds" / f"floor-images-{len(scan_ids)}.json"
     images_file.write_text(json.dumps(images_by_scan(entries)), encoding="utf-8")
     cmd = [sys.executable, "-m", "bench.floor", "--root", str(root), "--stride", str(stride)]
-    cmd += ["--images", str(images_file), *scan_ids]
-    log(f"decode floor ({len(scan_ids)} scans) ...")
+    cmd += ["--images", str(images_file), *scan_ids] + (["--verify-colour"] if verify else [])
+    log(f"decode floor ({len(scan_ids)} scans{', colour images decoded' if verify else ''}) ...")
     m = run_measured(cmd, cwd=REPO)
     if m.returncode != 0:
         raise SystemExit(f"decode floor failed (exit {m.returncode}):\n{m.stderr[-4000:]}")
@@ -268,19 +271,30 @@ def main(argv: list[str] | None = None) -> int:
     # every size `repeats` times, sizes interleaved, fastest build and floor kept (see the worker runs)
     size_tries: dict[int, list[dict[str, Any]]] = {n: [] for n in sizes}
     floor_tries: dict[int, list[dict[str, Any]]] = {n: [] for n in sizes}
+    verify_tries: dict[int, list[dict[str, Any]]] = {n: [] for n in sizes}  # floor + colour decode
     local_w1_digest = None
     for _round in range(repeats):
         for n in sizes:
             b = build(work, manifests[n], f"local-w1-{n}", workers=1, executor="local")
             size_tries[n].append(b)
             floor_tries[n].append(floor(work, root, ids[:n], stride, Path(b["out"])))
+            verify_tries[n].append(floor(work, root, ids[:n], stride, Path(b["out"]), verify=True))
             if n == speed_size:
                 local_w1_digest = tree_digest(Path(b["out"]))
     rows = []
     for n in sizes:
         b = _fastest(size_tries[n])
         f = min(floor_tries[n], key=lambda r: r["seconds"])
-        rows.append({"scans": n, "build": b, "floor": f, "build_over_floor": b["seconds"] / f["seconds"]})
+        v = min(verify_tries[n], key=lambda r: r["seconds"])
+        rows.append(
+            {
+                "scans": n,
+                "build": b,
+                "floor": f,
+                "floor_verify": v,
+                "build_over_floor": b["seconds"] / f["seconds"],
+            }
+        )
     results["sizes"] = rows
     results["video"] = video_row(work, root, ids[: min(sizes)])
     results["fit"] = linear_fit([r["scans"] for r in rows], [r["build"]["seconds"] for r in rows])

@@ -252,8 +252,8 @@ def frame_visibility(
             spans = [(runs[o], runs[o + 1]) for o in np.flatnonzero(maybe)]
             points = np.concatenate([points[a:b] for a, b in spans]) if spans else points[:0]
             idx = np.concatenate([idx[a:b] for a, b in spans]) if spans else idx[:0]
-            at = np.concatenate([np.arange(a, b) for a, b in spans]) if spans else idx[:0]
-            source = at if source is None else source[at]
+            kept = np.concatenate([np.arange(a, b) for a, b in spans]) if spans else idx[:0]
+            source = kept if source is None else source[kept]
 
     x, y, z = _camera_columns(points, pose)
     front = z > MIN_DEPTH

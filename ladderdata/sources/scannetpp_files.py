@@ -4,8 +4,8 @@
   frame, metres), "intrinsic": 3x3 K of the RGB video, ...}}`; not every video frame has a key;
 - `iphone/depth.bin`: LiDAR depth, 256x192 per frame, in one of the official decoder's two encodings:
   (1) the whole file one raw DEFLATE stream of float32 metres, or (2) per-frame blocks `uint32 size`
-  (little-endian) + `size` bytes, each an LZ4 block of uint16 millimetres (needs the `lz4` package) or a
-  raw DEFLATE stream of float32 metres.
+  (little-endian) + `size` bytes, each an LZ4 block of uint16 millimetres (current v2 releases; read with
+  the `lz4` package) or a raw DEFLATE stream of float32 metres.
 
 The mesh, `segments.json` and `segments_anno.json` share ScanNet's schema and are read with
 `scannet_files` (segIndices; segGroups with objectId/id, label, segments, plus an optional `obb`).
@@ -18,6 +18,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import lz4.block
 import numpy as np
 
 from ladderdata.errors import SourceError
@@ -104,22 +105,23 @@ class DepthStream:
             return np.asarray(self._whole[index], dtype=np.float32)
         start, size = self._blocks[index]  # type: ignore[index]
         block = self._data[start : start + size]
+        # the official decoder's order: an LZ4 block of uint16 mm, else raw DEFLATE of float32 metres
         try:
-            import lz4.block  # optional: current releases' uint16 millimetre blocks
-
             raw = lz4.block.decompress(block, uncompressed_size=w * h * 2)
-            return np.frombuffer(raw, dtype="<u2").reshape(h, w).astype(np.float32) * 0.001
-        except ImportError:
-            pass
-        except Exception:  # noqa: BLE001 - lz4 reports bad data with several types; try DEFLATE next
-            pass
+        except lz4.block.LZ4BlockError:
+            raw = None
+        if raw is not None:
+            if len(raw) != w * h * 2:
+                raise SourceError.at(
+                    self.path, f"frame {index} decodes to {len(raw)} bytes, not {w}x{h} uint16", REDOWNLOAD
+                )
+            # / 1000 in float32: bit-identical to DEFLATE float32 metres written as mm / 1000
+            return np.frombuffer(raw, dtype="<u2").reshape(h, w).astype(np.float32) / np.float32(1000)
         try:
             raw = zlib.decompress(block, wbits=-15)
         except zlib.error:
             raise SourceError.at(
-                self.path,
-                f"frame {index} is neither LZ4 uint16 nor DEFLATE float32",
-                "install lz4 for LZ4-encoded depth, or re-download the scene",
+                self.path, f"frame {index} is neither an LZ4 uint16 nor a DEFLATE float32 block", REDOWNLOAD
             ) from None
         if len(raw) != w * h * 4:
             raise SourceError.at(

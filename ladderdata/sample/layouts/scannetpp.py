@@ -6,7 +6,7 @@
                    scans/segments_anno.json        {"sceneId", "segGroups": [{id, objectId, label, segments, obb}]}
                    iphone/rgb.mkv                  H.264 (libx264 through PyAV), VIDEO_SIZE, 3 fps
                    iphone/pose_intrinsic_imu.json  {"frame_%06d": {aligned_pose, intrinsic, timestamp}}
-                   iphone/depth.bin                per-frame blocks (uint32 size + raw-DEFLATE float32 m)
+                   iphone/depth.bin                per-frame blocks: uint32 size + LZ4 block of uint16 mm
                    iphone/rgb/frame_%06d.jpg       the video's frames as the toolkit extracts them
 <out>/splits/nvs_sem_train.txt
 <out>/truth/<scene>/objects.json, frames.json; <out>/truth/sample.json; <out>/LICENSE.txt (CC0)
@@ -18,7 +18,9 @@ segments and segGroups are the same (walls and floor included, as ScanNet++ anno
 an `obb` from the generator's boxes. Video frame k is exported frame k of the ScanNet layout (sensor frame
 10k, so the video plays at 3 fps); frames whose tracking is lost have no pose key. The video is
 VIDEO_SIZE (half the iPhone's 1920x1440, to keep rendering cheap) with the ScanNet colour camera's field
-of view; `intrinsic` is the K of the written video.
+of view; `intrinsic` is the K of the written video. depth.bin is written as current v2 releases ship it
+(length-prefixed LZ4 blocks of uint16 millimetres, reference/scannetpp-format.md §4); `write_scan`'s
+`depth_encoding` also writes the official decoder's two DEFLATE float32-metre encodings (DEPTH_ENCODINGS).
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import cv2
+import lz4.block
 import numpy as np
 
+from ladderdata.errors import ConfigError
 from ladderdata.sample.generate import COLOR_SIZE, K_COLOR, MAX_DEPTH, Progress, SampleSpec
 from ladderdata.sample.layouts.common import replay_scan
 from ladderdata.sample.writer import write_ply
@@ -41,6 +45,10 @@ DEPTH_SIZE = (256, 192)
 VIDEO_SIZE = (960, 720)
 VIDEO_FPS = 3
 JPEG_QUALITY = 95
+DEPTH_ENCODINGS = ("lz4", "deflate-blocks", "deflate-whole")
+"""depth.bin encodings (reference/scannetpp-format.md §4): per-frame LZ4 uint16 mm blocks (current v2
+releases, the default), per-frame raw-DEFLATE float32 metre blocks, one whole-file raw-DEFLATE float32
+stream (older releases)."""
 
 
 def scene_id_for(index: int) -> str:
@@ -82,9 +90,22 @@ def _groups(scan) -> list[dict]:
     return groups
 
 
-def write_scan(out: Path, index: int, spec: SampleSpec, progress: Progress | None = None) -> str:
-    """Write scan `index` of `spec` in ScanNet++ layout under `out`; returns its scene id."""
+def write_scan(
+    out: Path,
+    index: int,
+    spec: SampleSpec,
+    progress: Progress | None = None,
+    *,
+    depth_encoding: str = "lz4",
+) -> str:
+    """Write scan `index` of `spec` in ScanNet++ layout under `out`; returns its scene id.
+
+    `depth_encoding` is one of DEPTH_ENCODINGS (the same millimetre depth in each).
+    """
     import av
+
+    if depth_encoding not in DEPTH_ENCODINGS:
+        raise ConfigError(f"depth_encoding {depth_encoding!r} is not one of {', '.join(DEPTH_ENCODINGS)}")
 
     scan = replay_scan(index, spec)
     scene_id = scene_id_for(index)
@@ -124,7 +145,7 @@ def write_scan(out: Path, index: int, spec: SampleSpec, progress: Progress | Non
             pose = np.round(scan.poses_aligned[pos], 9)
             image, _ = scan.renderer.colour(to_mesh @ pose, k, w, h, frame_seed=int(scan.frame_indices[pos]))
             depth_mm = scan.renderer.depth(to_mesh @ pose, k_depth, *DEPTH_SIZE, max_depth=MAX_DEPTH)
-            depths.append(depth_mm.astype(np.float32) / 1000.0)
+            depths.append(depth_mm)
             frame = av.VideoFrame.from_ndarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), format="rgb24")
             for packet in stream.encode(frame):
                 container.mux(packet)
@@ -141,7 +162,7 @@ def write_scan(out: Path, index: int, spec: SampleSpec, progress: Progress | Non
     finally:
         container.close()
     (iphone / "pose_intrinsic_imu.json").write_text(json.dumps(poses, indent=1), encoding="utf-8")
-    (iphone / "depth.bin").write_bytes(encode_depth_blocks(depths))
+    (iphone / "depth.bin").write_bytes(encode_depth(depths, depth_encoding))
     _extract_frames(iphone / "rgb.mkv", iphone / "rgb")
 
     splits = out / "splits"
@@ -183,11 +204,28 @@ def _extract_frames(video: Path, folder: Path) -> None:
             (folder / f"frame_{k:06d}.jpg").write_bytes(buf.tobytes())
 
 
-def encode_depth_blocks(frames_m: list[np.ndarray]) -> bytes:
-    """Encoding 2 with raw-DEFLATE float32 blocks (what the official decoder's fallback reads)."""
+def encode_depth(frames_mm: list[np.ndarray], encoding: str = "lz4") -> bytes:
+    """The bytes of a depth.bin holding `frames_mm` (uint16 millimetres, 192x256) in `encoding`.
+
+    DEFLATE encodings store float32 metres = millimetres / 1000 (exactly what the reader's LZ4 path
+    returns for the same millimetres, so the three encodings decode to identical depth).
+    """
+    if encoding not in DEPTH_ENCODINGS:
+        raise ConfigError(f"depth encoding {encoding!r} is not one of {', '.join(DEPTH_ENCODINGS)}")
+    mm = [np.ascontiguousarray(f, dtype="<u2") for f in frames_mm]
+    if encoding == "deflate-whole":
+        return _deflate(np.stack(mm).astype(np.float32) / np.float32(1000))
     out = bytearray()
-    for depth in frames_m:
-        comp = zlib.compressobj(level=6, wbits=-15)
-        block = comp.compress(np.ascontiguousarray(depth, dtype="<f4").tobytes()) + comp.flush()
+    for frame in mm:
+        if encoding == "lz4":
+            block = lz4.block.compress(frame.tobytes(), store_size=False)
+        else:
+            block = _deflate(frame.astype(np.float32) / np.float32(1000))
         out += struct.pack("<I", len(block)) + block
     return bytes(out)
+
+
+def _deflate(metres: np.ndarray) -> bytes:
+    """Raw DEFLATE (no zlib header, wbits=-15) of little-endian float32 metres."""
+    comp = zlib.compressobj(level=6, wbits=-15)
+    return comp.compress(np.ascontiguousarray(metres, dtype="<f4").tobytes()) + comp.flush()

@@ -1,8 +1,9 @@
 """An independent truth checker: re-derives every QA row's answer from the procedural sample's ground truth.
 
 It reads only the sample's `truth/` (the generator's yaw-rotated object boxes, floor polygon, aligned
-poses, per-pixel instance masks) and raw files (mesh, segments, aggregation, scene `.txt`), never the
-scene records, and imports nothing from ladderdata: every rule of reference/question-rules.md is
+poses, per-pixel instance masks) and raw files (mesh, segments, aggregation, scene `.txt`; in the
+ScanNet++ and ARKitScenes layouts their own files: tests/truth/layouts.py), never the scene records,
+and imports nothing from ladderdata: every rule of reference/question-rules.md is
 written again here from the text, so a bug in the project's geometry cannot hide in both.
 
 What a row is checked against (`check_row`):
@@ -14,10 +15,11 @@ What a row is checked against (`check_row`):
 - room size: the truth floor polygon's area;
 - relative direction, allocentric: truth box centres in the floor plane, sectors and every refusal
   rule (10 degree margins, 0.3..5 m pairs, corners, 0.3 m standpoint footprints, easy back half);
-- relative direction, camera-centric: truth box corners in the truth camera frame; exactly the answered
-  direction(s) must hold (extents disjoint on that axis);
-- appearance order: first frame of the clip (position / 24 fps) whose truth instance mask covers 1 %
-  of the image; gaps of 1 s; four different first frames among the frames the row shows, in order.
+- relative direction, camera-centric: truth box corners in the frame's upright camera frame; exactly the
+  answered direction(s) must hold (extents disjoint on that axis);
+- appearance order: first frame of the video (on the video's own clock: ScanNet layout, position / the
+  mp4's fps) whose truth instance mask covers 1 % of the image; gaps of 1 s; four different first
+  frames among the frames the row shows, in order.
 
 A row *agrees* when the truth gives its answer and no refusal rule fires. It is a *rounding tie*
 when it agrees only after moving the truth value by the measurement tolerance (`TOLERANCE`: the

@@ -293,11 +293,13 @@ class ARKitScenesSource(ScanNetSource):
                 f"no usable frames among {len(selected)} selected{_skip_summary(stats)}{detail}",
                 "check the frames folder or lower frame_stride",
             )
-        # the video is the kept frames at their capture rate (the 3DOD download has no video file)
-        steps = np.diff([f.timestamp for f in frames])
+        # the video is every selected frame at their capture rate (the 3DOD download has no video file);
+        # frames skipped for a missing pose or a bad file keep their slot, so that a frame's time on the
+        # clip's clock stays its capture time (tests/sources/test_layout_clip_clock.py)
+        steps = np.diff([float(ts) - t0 for _, ts in selected])
         steps = steps[steps > 0]
         fps = round(1.0 / float(np.median(steps)), 1) if len(steps) else 10.0
-        video = VideoRecord(path=None, fps=fps, frame_indices=[f.frame_index for f in frames], sensor_fps=fps)
+        video = VideoRecord(path=None, fps=fps, frame_indices=[i for i, _ in selected], sensor_fps=fps)
         return frames, video
 
     def _arkit_frame(

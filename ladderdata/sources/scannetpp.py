@@ -248,12 +248,14 @@ class ScanNetPPSource(ScanNetSource):
                 "check the iPhone stream or lower frame_stride",
             )
         fps = round(info.fps, 3) if info.fps > 0 else 60.0
-        # the clip is the kept frames at the video's rate over the stride (a frame list: the video file
-        # itself holds every frame, not only these)
+        # the clip is every selected video frame at the video's rate over the stride (a frame list: the
+        # video file itself holds every frame). Frames skipped for a missing pose or bad depth keep
+        # their slot, as ScanNet's lost-tracking frames do: dropping them would move every later frame
+        # earlier on the clip's clock than it plays in the video (tests/sources/test_layout_clip_clock.py)
         video = VideoRecord(
             path=None,
             fps=fps / self.frame_stride,
-            frame_indices=[f.frame_index for f in frames],
+            frame_indices=selected,
             sensor_fps=fps,
         )
         return frames, video

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import datasets
 import pytest
-import yaml
 
 from ladderdata.config import load_manifest
 from tests.fixtures.build import REPO
@@ -45,23 +44,8 @@ def test_manifest_excludes_every_validation_split(monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.slow
-def test_build_from_all_three_layouts(
-    sample_root: Path, scannetpp_root: Path, arkitscenes_root: Path, tmp_path: Path
-) -> None:
-    data = yaml.safe_load(MANIFEST.read_text())
-    roots = {"scannet": sample_root, "scannetpp": scannetpp_root, "arkitscenes": arkitscenes_root}
-    for source in data["sources"]:
-        source["root"] = str(roots[source["kind"]])
-        source["label_map"] = str(MANIFEST.parent / source["label_map"])
-        if source["kind"] == "scannetpp":
-            source["frame_stride"] = 1  # the sample's ScanNet++ video plays its frames at 3 fps
-    data["exclusions"] = [str(MANIFEST.parent / p) for p in data["exclusions"]]
-    manifest = tmp_path / "vsibench-style.yaml"
-    manifest.write_text(yaml.safe_dump(data))
-    out = tmp_path / "build"
-    proc = run_cli("build", "-m", manifest, "--out", out, "--allow-short", "-q", timeout=900)
-    assert proc.returncode == 0, proc.stderr
-
+def test_build_from_all_three_layouts(vsibench_build: Path, tmp_path: Path) -> None:
+    out = vsibench_build  # the real CLI's build of the manifest on the three layouts (tests/fixtures/layouts.py)
     spatial = datasets.load_dataset(str(out), "spatial", split="train")
     grounding = datasets.load_dataset(str(out), "grounding", split="train")
     per_source = Counter(zip(spatial["source"], spatial["data_type"], strict=True))

@@ -216,16 +216,13 @@ def _drop_frames(scene: SceneRecord, bad: dict[int, str]) -> SceneRecord:
     if not frames:
         first = bad[min(bad)]
         raise SourceError(f"{scene.scan_id}: no usable frames (every colour image used fails: {first})")
-    video = scene.video
-    if video is not None:
-        kept = [i for i in video.frame_indices if i not in bad]
-        if len(kept) == len(video.frame_indices) and len(frames) == len(scene.frames):
-            # nothing to drop would regenerate the same samples forever
-            raise GenerationError(f"{scene.scan_id}: {bad[min(bad)]} (an image outside the scene's frames)")
-        video = video.model_copy(update={"frame_indices": kept})
-    elif len(frames) == len(scene.frames):
+    if len(frames) == len(scene.frames):
+        # nothing to drop would regenerate the same samples forever
         raise GenerationError(f"{scene.scan_id}: {bad[min(bad)]} (an image outside the scene's frames)")
-    return scene.model_copy(update={"frames": frames, "video": video, "stats": dict(sorted(stats.items()))})
+    # The video record keeps the dropped frames, as it keeps frames skipped for a missing pose: the
+    # clip's clock is the capture's, so a later frame still plays at its own time (VideoTimeline shows
+    # only kept frames; removing the index would move every later first appearance earlier).
+    return scene.model_copy(update={"frames": frames, "stats": dict(sorted(stats.items()))})
 
 
 def _generate(task: ScanTask, scene: SceneRecord, out: ScanOutcome) -> list[QASample]:

@@ -146,3 +146,21 @@ def test_rotated_scan_boxes_agree_with_the_truth_masks(pairs, arkitscenes_root: 
             ious.append(_iou(v.bbox_2d, [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]))
     assert len(ious) > 20
     assert np.median(ious) > 0.85
+
+
+def test_a_strided_clip_plays_each_frame_at_its_capture_time(arkitscenes_root: Path) -> None:
+    # stride 7 of the sample's 3 fps capture: the clip runs at 3/7 = 0.4286 fps (one decimal made it
+    # 0.4, so the frame captured at 2.333 s played at 2.5 s)
+    from ladderdata.generators.frames import VideoTimeline
+    from ladderdata.generators.scene_index import SceneIndex
+    from ladderdata.generators.settings import GenerationSettings
+
+    video = PAIRS[0][0]
+    scene = ARKitScenesSource(arkitscenes_root, frame_stride=7, scan_ids=[video]).load(video)
+    assert scene.video is not None and scene.video.fps == pytest.approx(3 / 7, rel=1e-4)
+    index = SceneIndex(scene, GenerationSettings())
+    times = VideoTimeline(index, 16, 24.0).times
+    t0 = scene.frames[0].timestamp
+    assert len(times) == len(scene.frames) > 3
+    for p, t in times.items():
+        assert t == pytest.approx(index.frames[p].timestamp - t0 + times[0], abs=0.002)

@@ -79,46 +79,6 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
         fh.write(data)
 
 
-class AtomicBatch:
-    """Many files written atomically together: `write(path, data)` fills a temporary file beside each
-    target; leaving the `with` block without an error fsyncs them all, then renames each onto its
-    target (an error removes the temporary files and leaves the targets as they were).
-
-    Each file still appears whole or not at all, but the fsyncs run back to back after every write,
-    so the file system flushes them in one go instead of one journal commit per file (`write_bytes_atomic`
-    in a loop spent most of a copy of a few hundred images waiting in fsync)."""
-
-    def __init__(self) -> None:
-        self._pending: list[tuple[Path, Path]] = []
-
-    def write(self, path: str | Path, data: bytes) -> None:
-        """Write `data` to a temporary file beside `path` (renamed onto it when the batch ends)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        self._pending.append((Path(tmp), path))
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-
-    def __enter__(self) -> AtomicBatch:
-        return self
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        try:
-            if exc_type is None:
-                for tmp, _path in self._pending:
-                    with open(tmp, "rb") as fh:
-                        os.fsync(fh.fileno())
-                for tmp, path in self._pending:
-                    os.chmod(tmp, 0o666 & ~_UMASK)  # as atomic_path: the usual 0666 & ~umask
-                    os.replace(tmp, path)
-        finally:
-            for tmp, _path in self._pending:
-                if tmp.exists():
-                    tmp.unlink()
-            self._pending = []
-
-
 def write_text_atomic(path: str | Path, text: str) -> None:
     """Write UTF-8 text atomically."""
     with atomic_open(path, "w") as fh:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ladderdata.errors import OutputError, SourceError
-from ladderdata.io import AtomicBatch, sha256_file, write_json_atomic
+from ladderdata.io import sha256_file, write_bytes_atomic, write_json_atomic
 from ladderdata.writers.layout import BuildLayout
 
 MediaPolicy = Literal["copy", "reference"]
@@ -229,8 +229,41 @@ def write_media(
     """
     copied = reused = 0
     if policy == "copy":
-        with AtomicBatch() as batch:
-            copied, reused = _copy(layout, entries, source_roots, batch, on_copy, read_unfiled)
+        missing = {
+            rel: e
+            for rel, e in entries.items()
+            if e.video_frame is not None
+            and not (layout.image(rel).is_file() and sha256_file(layout.image(rel)) == e.sha256)
+        }
+        decoded = _decoded(missing, source_roots)
+        for rel in sorted(entries):
+            entry = entries[rel]
+            dest = layout.image(rel)
+            if rel in decoded:
+                write_bytes_atomic(dest, decoded[rel])
+                copied += 1
+            elif dest.is_file() and sha256_file(dest) == entry.sha256:
+                reused += 1
+            else:
+                if entry.raw or read_unfiled is None:
+                    src: str | Path = Path(source_roots[entry.source]) / entry.raw
+                    try:
+                        data = src.read_bytes()
+                    except FileNotFoundError:
+                        raise SourceError.at(
+                            src, "image vanished during the build", "restore it and resume"
+                        ) from None
+                else:
+                    src = f"{entry.source} scan {entry.scan_id} frame {entry.frame_index}"
+                    data = read_unfiled(entry)
+                if hashlib.sha256(data).hexdigest() != entry.sha256:
+                    raise OutputError.at(
+                        src, "image changed during the build (sha256 differs)", "rebuild with --overwrite"
+                    )
+                write_bytes_atomic(dest, data)
+                copied += 1
+            if on_copy is not None:
+                on_copy(1)
         _prune(layout.media_root, {layout.image(rel) for rel in entries})
     write_json_atomic(
         layout.media_json,
@@ -243,54 +276,6 @@ def write_media(
         "copied": copied,
         "reused": reused,
     }
-
-
-def _copy(
-    layout: BuildLayout,
-    entries: Mapping[str, MediaEntry],
-    source_roots: Mapping[str, Path],
-    batch: AtomicBatch,
-    on_copy: Any,
-    read_unfiled: Callable[[MediaEntry], bytes] | None,
-) -> tuple[int, int]:
-    """Copy (or keep) every image of `entries` into the batch; returns (copied, reused)."""
-    copied = reused = 0
-    missing = {
-        rel: e
-        for rel, e in entries.items()
-        if e.video_frame is not None
-        and not (layout.image(rel).is_file() and sha256_file(layout.image(rel)) == e.sha256)
-    }
-    decoded = _decoded(missing, source_roots)
-    for rel in sorted(entries):
-        entry = entries[rel]
-        dest = layout.image(rel)
-        if rel in decoded:
-            batch.write(dest, decoded[rel])
-            copied += 1
-        elif dest.is_file() and sha256_file(dest) == entry.sha256:
-            reused += 1
-        else:
-            if entry.raw or read_unfiled is None:
-                src: str | Path = Path(source_roots[entry.source]) / entry.raw
-                try:
-                    data = src.read_bytes()
-                except FileNotFoundError:
-                    raise SourceError.at(
-                        src, "image vanished during the build", "restore it and resume"
-                    ) from None
-            else:
-                src = f"{entry.source} scan {entry.scan_id} frame {entry.frame_index}"
-                data = read_unfiled(entry)
-            if hashlib.sha256(data).hexdigest() != entry.sha256:
-                raise OutputError.at(
-                    src, "image changed during the build (sha256 differs)", "rebuild with --overwrite"
-                )
-            batch.write(dest, data)
-            copied += 1
-        if on_copy is not None:
-            on_copy(1)
-    return copied, reused
 
 
 def _prune(root: Path, keep: Iterable[Path]) -> None:

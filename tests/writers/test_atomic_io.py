@@ -27,29 +27,3 @@ def test_failed_write_keeps_old_file_and_leaves_no_temporary(tmp_path):
         raise RuntimeError("killed mid-write")
     assert target.read_text(encoding="utf-8") == '{\n  "a": 1\n}\n'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stats.json"]
-
-
-def test_batch_renames_every_file_at_the_end_or_none_on_error(tmp_path):
-    from ladderdata.io import AtomicBatch
-
-    old = tmp_path / "a" / "1.jpg"
-    old.parent.mkdir()
-    old.write_bytes(b"old")
-    with AtomicBatch() as batch:
-        batch.write(old, b"new one")
-        batch.write(tmp_path / "b" / "2.jpg", b"two")
-        assert old.read_bytes() == b"old" and not (tmp_path / "b" / "2.jpg").exists()  # not yet
-    assert old.read_bytes() == b"new one" and (tmp_path / "b" / "2.jpg").read_bytes() == b"two"
-    mask = os.umask(0o022)
-    os.umask(mask)
-    assert stat.S_IMODE(old.stat().st_mode) == 0o666 & ~mask
-
-    with pytest.raises(RuntimeError), AtomicBatch() as batch:
-        batch.write(old, b"newer")
-        batch.write(tmp_path / "c" / "3.jpg", b"three")
-        raise RuntimeError("killed mid-copy")
-    assert old.read_bytes() == b"new one"
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
-        "a/1.jpg",
-        "b/2.jpg",
-    ]

@@ -68,23 +68,6 @@ def _frame_bytes(layout: BuildLayout, relpath: str) -> bytes:
     return buf.getvalue()
 
 
-def preview_features():
-    """The `datasets.Features` of the preview shard (what `PREVIEW_SCHEMA`'s metadata declares)."""
-    from datasets import Features, Image, List, Value
-
-    return Features(
-        {
-            "question_id": Value("int64"),
-            "data_type": Value("string"),
-            "question_type": Value("string"),
-            "question": Value("string"),
-            "options": List(Value("string")),
-            "answer": Value("string"),
-            "images": List(Image()),
-        }
-    )
-
-
 _STRING = {"dtype": "string", "_type": "Value"}
 _FEATURES = {
     "question_id": {"dtype": "int64", "_type": "Value"},
@@ -95,8 +78,9 @@ _FEATURES = {
     "answer": _STRING,
     "images": {"feature": {"_type": "Image"}, "_type": "List"},
 }
-"""`preview_features().to_dict()`: written as the schema's `huggingface` metadata, which is how
-`datasets` knows the images column holds images."""
+"""The `datasets.Features` dict of the preview (`Features({... "options": List(Value("string")),
+"images": List(Image())}).to_dict()`, checked in tests/writers/test_preview.py): written as the schema's
+`huggingface` metadata, which is how `datasets` knows the images column holds images."""
 
 _IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 PREVIEW_SCHEMA = pa.schema(
@@ -111,7 +95,7 @@ PREVIEW_SCHEMA = pa.schema(
     ],
     metadata={"huggingface": json.dumps({"info": {"features": _FEATURES}})},
 )
-"""Arrow schema of the preview shard: `preview_features().arrow_schema`, spelled out so writing the
+"""Arrow schema of the preview shard: those features' `arrow_schema`, spelled out so writing the
 shard needs pyarrow only (importing `datasets` cost a build more than writing the shard)."""
 
 # How `datasets` (5.x, `Dataset.to_parquet`) writes a dataset with embedded images; the preview shard is

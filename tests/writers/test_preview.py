@@ -9,10 +9,26 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
-from datasets import Dataset, load_dataset
+from datasets import Dataset, Features, List, Value, load_dataset
+from datasets import Image as ImageFeature
 from PIL import Image
 
-from ladderdata.writers.preview import PREVIEW_SCHEMA, preview_features, write_preview_table
+from ladderdata.writers.preview import PREVIEW_SCHEMA, write_preview_table
+
+
+def preview_features() -> Features:
+    """The preview's features as `datasets` declares them (the reference the shard must match)."""
+    return Features(
+        {
+            "question_id": Value("int64"),
+            "data_type": Value("string"),
+            "question_type": Value("string"),
+            "question": Value("string"),
+            "options": List(Value("string")),
+            "answer": Value("string"),
+            "images": List(ImageFeature()),
+        }
+    )
 
 
 def _jpeg(colour: tuple[int, int, int], size: tuple[int, int]) -> bytes:

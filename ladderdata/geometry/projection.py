@@ -15,22 +15,35 @@ MIN_DEPTH = 1e-6
 """Points with camera z at or below this (metres) are behind the camera and never project."""
 
 
+def project_columns(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray, intrinsics: np.ndarray, front: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Continuous pixel coordinates (u, v) of camera coordinates given one array per coordinate: the
+    projection's arithmetic, shared by every function here.
+
+    `front`: the points in front of the camera (None: all are); the others are projected as if at
+    z = 1, finite placeholders the caller masks with `front`.
+    """
+    k = np.asarray(intrinsics, dtype=np.float64)
+    safe_z = z if front is None else np.where(front, z, 1.0)
+    if k[0, 1] == 0:  # no skew (every ScanNet camera): adding 0 * y / z changes no bit of the sum
+        u = k[0, 0] * x / safe_z + k[0, 2]
+    else:
+        u = k[0, 0] * x / safe_z + k[0, 1] * y / safe_z + k[0, 2]
+    v = k[1, 1] * y / safe_z + k[1, 2]
+    return u, v
+
+
 def project_camera_points(points_cam: np.ndarray, intrinsics: np.ndarray) -> np.ndarray:
     """Camera-frame points (N, 3) -> continuous pixel coordinates (N, 2).
 
     Points with z <= MIN_DEPTH get NaN coordinates (they have no image), so callers can mask them.
     """
-    k = np.asarray(intrinsics, dtype=np.float64)
     p = np.asarray(points_cam, dtype=np.float64).reshape(-1, 3)
     z = p[:, 2]
     front = z > MIN_DEPTH
-    safe_z = np.where(front, z, 1.0)
     uv = np.empty((p.shape[0], 2))
-    if k[0, 1] == 0:  # no skew (every ScanNet camera): adding 0 * y / z changes no bit of the sum
-        uv[:, 0] = k[0, 0] * p[:, 0] / safe_z + k[0, 2]
-    else:
-        uv[:, 0] = k[0, 0] * p[:, 0] / safe_z + k[0, 1] * p[:, 1] / safe_z + k[0, 2]
-    uv[:, 1] = k[1, 1] * p[:, 1] / safe_z + k[1, 2]
+    uv[:, 0], uv[:, 1] = project_columns(p[:, 0], p[:, 1], z, intrinsics, front)
     uv[~front] = np.nan
     return uv
 
@@ -53,7 +66,11 @@ def pixel_index(uv: np.ndarray) -> np.ndarray:
 
 def in_image(uv: np.ndarray, width: int, height: int) -> np.ndarray:
     """Boolean mask of coordinates inside a width x height image (NaN -> False)."""
-    u, v = uv[:, 0], uv[:, 1]
+    return in_image_columns(uv[:, 0], uv[:, 1], width, height)
+
+
+def in_image_columns(u: np.ndarray, v: np.ndarray, width: int, height: int) -> np.ndarray:
+    """`in_image` of coordinates given as one array each."""
     with np.errstate(invalid="ignore"):
         return (u >= -0.5) & (u < width - 0.5) & (v >= -0.5) & (v < height - 0.5)
 

@@ -59,6 +59,22 @@ def world_to_camera(points: np.ndarray, pose: np.ndarray) -> np.ndarray:
     return rows_times(p - pose[:3, 3], pose[:3, :3])
 
 
+def world_to_camera_columns(points: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    """`world_to_camera(points, pose).T` as a C-ordered (3, N) array, one contiguous row per camera
+    coordinate, computed with the same operations in the same order (the same bits): passes over
+    every point of a frame (visibility) run several times faster on contiguous columns."""
+    pose = np.asarray(pose, dtype=np.float64)
+    rot, t = pose[:3, :3], pose[:3, 3]
+    d = [points[:, j] - t[j] for j in range(3)]
+    out = np.empty((3, len(points)))
+    for k in range(3):
+        col = out[k]
+        np.multiply(d[0], rot[0, k], out=col)
+        col += d[1] * rot[1, k]
+        col += d[2] * rot[2, k]
+    return out
+
+
 def camera_to_world(points: np.ndarray, pose: np.ndarray) -> np.ndarray:
     """Camera coordinates (N, 3) -> world points (N, 3) for a camera-to-world `pose`."""
     return apply_transform(pose, points)

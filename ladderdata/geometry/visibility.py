@@ -28,13 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ladderdata.errors import GeometryError
-from ladderdata.geometry.projection import (
-    MIN_DEPTH,
-    in_image,
-    pixel_index,
-)
+from ladderdata.geometry.projection import MIN_DEPTH, in_image_columns, pixel_index, project_columns
 from ladderdata.geometry.surface import projected_pixel_area
-from ladderdata.geometry.transforms import rows_times, world_to_camera
+from ladderdata.geometry.transforms import rows_times, world_to_camera, world_to_camera_columns
 
 OCCLUSION_TOLERANCE = 0.1
 """Metres a point may lie behind the measured depth and still count as visible."""
@@ -90,14 +86,18 @@ class FrameVisibility:
 def depth_behind(points_cam_z: np.ndarray, depth_uv: np.ndarray, depth_m: np.ndarray) -> np.ndarray:
     """Metres each point lies behind the depth map at its (nearest) depth pixel; -inf where the depth
     is unknown (0, NaN coordinates, outside the depth image), so no tolerance ever calls it occluded."""
+    return depth_behind_columns(points_cam_z, depth_uv[:, 0], depth_uv[:, 1], depth_m)
+
+
+def depth_behind_columns(z: np.ndarray, u: np.ndarray, v: np.ndarray, depth_m: np.ndarray) -> np.ndarray:
+    """`depth_behind` of points at depth-image coordinates given as one array each."""
     h, w = depth_m.shape
-    ok = in_image(depth_uv, w, h)
-    behind = np.full(len(points_cam_z), -np.inf)
+    ok = in_image_columns(u, v, w, h)
+    behind = np.full(len(z), -np.inf)
     if not np.any(ok):
         return behind
-    px = pixel_index(depth_uv[ok])
-    measured = depth_m[px[:, 1], px[:, 0]]
-    behind[ok] = np.where(measured > 0, points_cam_z[ok] - measured, -np.inf)
+    measured = depth_m[pixel_index(v[ok]), pixel_index(u[ok])]
+    behind[ok] = np.where(measured > 0, z[ok] - measured, -np.inf)
     return behind
 
 
@@ -131,62 +131,6 @@ def frustum_may_contain(
     for value in planes:
         outside |= np.all(value < 0, axis=1)
     return ~outside
-
-
-# Column helpers of `frame_visibility`: the same arithmetic as `world_to_camera`,
-# `project_camera_points`, `in_image`, `pixel_index` and `depth_behind`, operation for operation (so the
-# same bits), on one contiguous array per coordinate instead of strided columns of (N, 3) arrays, which
-# made the per-frame passes over every object point several times slower.
-
-
-def _camera_columns(points: np.ndarray, pose: np.ndarray) -> np.ndarray:
-    """(3, N) camera coordinates x, y, z of world points: `world_to_camera(points, pose).T`."""
-    pose = np.asarray(pose, dtype=np.float64)
-    rot, t = pose[:3, :3], pose[:3, 3]
-    d = [points[:, j] - t[j] for j in range(3)]
-    out = np.empty((3, len(points)))
-    for k in range(3):
-        col = out[k]
-        np.multiply(d[0], rot[0, k], out=col)
-        col += d[1] * rot[1, k]
-        col += d[2] * rot[2, k]
-    return out
-
-
-def _project_columns(
-    x: np.ndarray, y: np.ndarray, z: np.ndarray, intrinsics: np.ndarray, front: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(u, v) of `project_camera_points` for the points in `front` (None: all are); the others get
-    finite placeholders instead of NaN, so callers mask them with `front`."""
-    k = np.asarray(intrinsics, dtype=np.float64)
-    safe_z = z if front is None else np.where(front, z, 1.0)
-    if k[0, 1] == 0:  # as in project_camera_points
-        u = k[0, 0] * x / safe_z + k[0, 2]
-    else:
-        u = k[0, 0] * x / safe_z + k[0, 1] * y / safe_z + k[0, 2]
-    v = k[1, 1] * y / safe_z + k[1, 2]
-    return u, v
-
-
-def _in_image(u: np.ndarray, v: np.ndarray, width: int, height: int) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return (u >= -0.5) & (u < width - 0.5) & (v >= -0.5) & (v < height - 0.5)
-
-
-def _pixel_index(c: np.ndarray) -> np.ndarray:
-    return np.floor(c + 0.5).astype(np.int64)
-
-
-def _behind(z: np.ndarray, u: np.ndarray, v: np.ndarray, depth_m: np.ndarray) -> np.ndarray:
-    """`depth_behind` of points at depth-image coordinates (u, v)."""
-    h, w = depth_m.shape
-    ok = _in_image(u, v, w, h)
-    behind = np.full(len(z), -np.inf)
-    if not np.any(ok):
-        return behind
-    measured = depth_m[_pixel_index(v[ok]), _pixel_index(u[ok])]
-    behind[ok] = np.where(measured > 0, z[ok] - measured, -np.inf)
-    return behind
 
 
 def frame_visibility(
@@ -255,20 +199,20 @@ def frame_visibility(
             kept = np.concatenate([np.arange(a, b) for a, b in spans]) if spans else idx[:0]
             source = kept if source is None else source[kept]
 
-    x, y, z = _camera_columns(points, pose)
+    x, y, z = world_to_camera_columns(points, pose)
     front = z > MIN_DEPTH
-    u, v = _project_columns(x, y, z, k_color, front)
+    u, v = project_columns(x, y, z, k_color, front)
     # Everything after this works on the in-frustum points only (`sel`, ascending), which give each
     # per-point value exactly as the whole array would: counts, boxes and pixel sums are unchanged.
-    sel = np.flatnonzero(front & _in_image(u, v, width, height))
+    sel = np.flatnonzero(front & in_image_columns(u, v, width, height))
     idx_in = idx[sel]
     seen = np.ones(len(sel), dtype=bool)  # in frustum and not occluded
     on_surface = seen  # visible and on the measured surface: what the pixels show
     if depth_m is not None and len(sel):
         kd = k_color if k_depth is None else k_depth
         xs, ys, zs = x[sel], y[sel], z[sel]
-        du, dv = _project_columns(xs, ys, zs, kd, None)
-        behind = _behind(zs, du, dv, depth_m)  # one depth lookup serves both tests
+        du, dv = project_columns(xs, ys, zs, kd)
+        behind = depth_behind_columns(zs, du, dv, depth_m)  # one depth lookup serves both tests
         seen = ~(behind > occlusion_tolerance)
         if weights is not None:
             on_surface = ~(behind > min(pixel_tolerance, occlusion_tolerance))
@@ -296,7 +240,7 @@ def frame_visibility(
     boxes = np.full((n_objects, 4), -1, dtype=np.int64)
     if len(vis_idx):
         shown = sel[seen]
-        pu, pv = _pixel_index(u[shown]), _pixel_index(v[shown])
+        pu, pv = pixel_index(u[shown]), pixel_index(v[shown])
         starts = np.flatnonzero(np.r_[True, vis_idx[1:] != vis_idx[:-1]])
         owners = vis_idx[starts]
         boxes[owners, 0] = np.minimum.reduceat(pu, starts)

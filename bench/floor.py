@@ -14,8 +14,14 @@ depth, colour bytes) by seeking.
 only ship images it has decoded; without it (the default, the figure `make bench` has always reported)
 their bytes are only read.
 
-`python -m bench.floor --root R --stride 10 --images IMAGES.json [--verify-colour] scene9000_00 ...`
-prints one JSON line: seconds, scans, frames, bytes read.
+`--preview PREVIEW.json` (with `--verify-colour`: the **output floor**) also makes the preview's
+shrunk frames of the images the build's preview shard embeds (`writers.preview.shrink_frame`, the
+build's own code): work whose bytes the published preview fixes, so no build with the same outputs
+can skip it. The three floors bracket the build: what it reads, what it must decode, what it must
+produce beyond the geometry.
+
+`python -m bench.floor --root R --stride 10 --images IMAGES.json [--verify-colour] [--preview P.json]
+scene9000_00 ...` prints one JSON line: seconds, scans, frames, bytes read, preview frames made.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ladderdata.geometry.transforms import pose_problem
@@ -119,22 +125,56 @@ def images_by_scan(entries: Iterable[MediaEntry]) -> dict[str, list[str]]:
     return {k: sorted(set(v)) for k, v in out.items()}
 
 
+def preview_sources(media: Mapping[str, MediaEntry], shown: Iterable[str]) -> list[str]:
+    """Raw colour paths (relative to the source root) of the build images `shown` in the preview, from
+    the build's media entries (image path -> entry); `#<frame index>@<scan>` for a frame inside a `.sens`."""
+    raws = set()
+    for rel in shown:
+        entry = media[rel]
+        raws.add(entry.raw or f"{UNFILED}{entry.frame_index}@{entry.scan_id}")
+    return sorted(raws)
+
+
+def shrink_previews(root: Path, raws: list[str]) -> int:
+    """Make the preview frame of each raw colour image, as the build does (`shrink_frame`)."""
+    import io
+
+    from ladderdata.writers.preview import shrink_frame
+
+    for raw in raws:
+        if raw.startswith(UNFILED):
+            index, scan_id = raw[len(UNFILED) :].split("@")
+            with SensFile(root / "scans" / scan_id / f"{scan_id}.sens") as f:
+                shrink_frame(io.BytesIO(f.color_bytes(int(index))))
+        else:
+            shrink_frame(root / raw)
+    return len(raws)
+
+
 def run_floor(
-    root: Path, scan_ids: list[str], stride: int, images: dict[str, list[str]], verify: bool = False
+    root: Path,
+    scan_ids: list[str],
+    stride: int,
+    images: dict[str, list[str]],
+    verify: bool = False,
+    preview: list[str] | None = None,
 ) -> dict[str, float]:
-    """Decode every scan in turn (one process, like `--workers 1`); returns timing and counts."""
+    """Decode every scan in turn (one process, like `--workers 1`), then make the `preview` frames
+    (raw paths); returns timing and counts."""
     start = time.perf_counter()
     frames = color_bytes = 0
     for scan_id in scan_ids:
         got = decode_scan(root, scan_id, stride, images.get(scan_id, []), verify)
         frames += got["frames"]
         color_bytes += got["color_bytes"]
+    previews = shrink_previews(root, preview or [])
     return {
         "seconds": time.perf_counter() - start,
         "scans": len(scan_ids),
         "frames": frames,
         "color_images": sum(len(images.get(s, [])) for s in scan_ids),
         "color_bytes": color_bytes,
+        "preview_frames": previews,
     }
 
 
@@ -146,10 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--verify-colour", action="store_true", help="decode every colour image read, as the build"
     )
+    parser.add_argument(
+        "--preview", type=Path, help="JSON [raw colour paths] whose preview frames to make, as the build"
+    )
     parser.add_argument("scan_ids", nargs="+")
     args = parser.parse_args(argv)
     images = json.loads(args.images.read_text(encoding="utf-8")) if args.images else {}
-    print(json.dumps(run_floor(args.root, args.scan_ids, args.stride, images, args.verify_colour)))
+    preview = json.loads(args.preview.read_text(encoding="utf-8")) if args.preview else None
+    print(json.dumps(run_floor(args.root, args.scan_ids, args.stride, images, args.verify_colour, preview)))
     return 0
 
 

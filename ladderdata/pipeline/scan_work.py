@@ -27,6 +27,7 @@ from ladderdata.pipeline.coldstart import facts_jsonl
 from ladderdata.records import Family, QASample, SceneRecord
 from ladderdata.sources import SOURCES
 from ladderdata.sources.base import Source
+from ladderdata.threads import ordered_map
 from ladderdata.writers.media import MediaEntry, media_entry_from_bytes, raw_relpath, video_media_entries
 
 
@@ -77,6 +78,8 @@ class ScanOutcome:
     seconds: float = 0.0
 
 
+MEDIA_BATCH = 64
+"""Used colour images read, then decoded and hashed, at a time (bounds the bytes held per scan)."""
 UNDECODABLE = "frames_skipped_color_undecodable"
 """Scene-stats key of frames dropped because their colour image does not decode completely."""
 
@@ -151,39 +154,74 @@ def _media(
     samples: list[QASample], scene: SceneRecord, task: ScanTask, adapter: Source
 ) -> tuple[dict[str, dict[str, Any]], dict[int, str]]:
     """Media entries of every image the samples use (decoding and hashing run here, in parallel over
-    scans), and the frames whose colour image is missing or does not decode (frame index -> reason).
+    scans, and on `threads.ordered_map`'s threads within a scan), and the frames whose colour image is missing or does not decode (frame index -> reason).
 
     The adapter gives each frame's colour bytes and raw file (video frames may lie outside the scene's
     kept frames, e.g. a frame with a lost pose: the adapter finds them all the same)."""
-    root = Path(task.source["root"])
     entries: dict[str, dict[str, Any]] = {}
     bad: dict[int, str] = {}
     used = sorted({rel for s in samples for rel in s.image})
     decoded = [rel for rel in used if rel.startswith(f"{task.scan_id}/video/")]
     if decoded:
         entries.update(_video_media(decoded, scene, task))
-    for rel in used:
-        if rel in entries:
-            continue
-        index = int(Path(rel).stem)
-        path = adapter.color_path(task.scan_id, index)
-        try:
-            entry = media_entry_from_bytes(
-                scan_id=task.scan_id,
-                frame_index=index,
-                data=adapter.color_jpeg(task.scan_id, index),
-                raw=raw_relpath(path.absolute(), root) if path is not None else "",
-                source=task.source["name"],
-                licensed=bool(task.source["licensed"]),
-                where=path if path is not None else f"{scene.scan_id} frame {index}",
-            )
-        except SourceError as err:  # missing, unreadable or undecodable: the frame goes, not the scan
-            if task.strict_frames:
-                raise
-            bad[index] = str(err)
-            continue
-        entries[rel] = entry.to_dict()
+    pending = [rel for rel in used if rel not in entries]
+    for start in range(0, len(pending), MEDIA_BATCH):
+        batch = pending[start : start + MEDIA_BATCH]
+        # the bytes are read here in turn; decoding and hashing them (which release the GIL) run on
+        # threads, the results taken in order
+        reads = [_colour_read(rel, scene, task, adapter) for rel in batch]
+        for (index, got), rel in zip(ordered_map(_checked, reads), batch, strict=True):
+            if isinstance(got, SourceError):  # missing, unreadable or undecodable: the frame goes
+                if task.strict_frames:
+                    raise got
+                bad[index] = str(got)
+                continue
+            entries[rel] = got.to_dict()
     return entries, bad
+
+
+@dataclass(frozen=True)
+class _ColourRead:
+    """One used frame's colour bytes (or the error reading them) and what its media entry records."""
+
+    index: int
+    data: bytes | SourceError
+    raw: str
+    where: str | Path
+    kwargs: dict[str, Any]
+
+
+def _colour_read(rel: str, scene: SceneRecord, task: ScanTask, adapter: Source) -> _ColourRead:
+    index = int(Path(rel).stem)
+    path = adapter.color_path(task.scan_id, index)
+    try:
+        data: bytes | SourceError = adapter.color_jpeg(task.scan_id, index)
+    except SourceError as err:
+        data = err
+    return _ColourRead(
+        index=index,
+        data=data,
+        raw=raw_relpath(path.absolute(), Path(task.source["root"])) if path is not None else "",
+        where=path if path is not None else f"{scene.scan_id} frame {index}",
+        kwargs={
+            "scan_id": task.scan_id,
+            "source": task.source["name"],
+            "licensed": bool(task.source["licensed"]),
+        },
+    )
+
+
+def _checked(read: _ColourRead) -> tuple[int, MediaEntry | SourceError]:
+    """Decode and hash one read (on a thread): its media entry, or the error that drops its frame."""
+    if isinstance(read.data, SourceError):
+        return read.index, read.data
+    try:
+        entry = media_entry_from_bytes(
+            frame_index=read.index, data=read.data, raw=read.raw, where=read.where, **read.kwargs
+        )
+    except SourceError as err:
+        return read.index, err
+    return read.index, entry
 
 
 def _video_media(rels: list[str], scene: SceneRecord, task: ScanTask) -> dict[str, dict[str, Any]]:

@@ -44,6 +44,7 @@ import hashlib
 import logging
 import zlib
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -76,8 +77,9 @@ from ladderdata.sources import scannet_files as files
 from ladderdata.sources.base import OnError, RawFile, Source, check_scan_id
 from ladderdata.sources.labels import LabelMap, normalize_label
 from ladderdata.sources.ply import read_mesh
-from ladderdata.sources.scannet_frames import FRAMES_FROM, ExportFrames, SensFrames
+from ladderdata.sources.scannet_frames import FRAMES_FROM, ExportFrames, FrameRead, SensFrames, read_frame
 from ladderdata.sources.sens import REDOWNLOAD, SensError, SensFile, sens_index
+from ladderdata.threads import beside, prefetched
 
 logger = logging.getLogger("ladderdata.sources")
 
@@ -321,11 +323,20 @@ class ScanNetSource(Source):
                 "re-download the scan or exclude it",
             )
 
-        room = self._room(scan_id, instances, objects, vertices, mesh.faces, stats)
-        distances = self._distances(instances, vertices)
-        areas, normals = vertex_areas_normals(vertices, mesh.faces)
-        frames, video = self._frames(
-            scan_id, scan_dir, meta, meta_path, align, instances, vertices, (areas, normals), stats
+        def frames_and_video() -> tuple[list[FrameRecord], VideoRecord]:
+            surface = vertex_areas_normals(vertices, mesh.faces)
+            return self._frames(
+                scan_id, scan_dir, meta, meta_path, align, instances, vertices, surface, stats
+            )
+
+        # the room outline and object distances (scan-level geometry) run on a thread beside the frames;
+        # neither reads the other's results, and a room error still comes first, as in turn
+        (room, distances), (frames, video) = beside(
+            lambda: (
+                self._room(scan_id, instances, objects, vertices, mesh.faces, stats),
+                self._distances(instances, vertices),
+            ),
+            frames_and_video,
         )
         color_size = (frames[0].width, frames[0].height)
         return SceneRecord(
@@ -681,31 +692,35 @@ class ScanNetSource(Source):
             stats["frames_skipped_missing_pose"] = unposed
         frames: list[FrameRecord] = []
         first_error: SourceError | None = None
-        for index in selected:
-            try:
-                frame = self._frame(
-                    store,
-                    index,
-                    align,
-                    k_color,
-                    k_depth,
-                    color_size,
-                    depth_size,
-                    points,
-                    owner,
-                    bounds,
-                    weights,
-                    instances,
-                    stats,
-                )
-            except SourceError as err:
-                first_error = first_error or err
-                self._defect(stats, _frame_reason(err), err)
-                continue
-            if frame is not None:
-                frames.append(frame)
-                if color_size[0] is None:  # no size in the meta: the first image fixes it
-                    color_size = (frame.width, frame.height)
+        # each frame's pose and depth are read one step ahead on a thread, overlapping the depth decode
+        # with the previous frame's visibility; frames are still processed one at a time, in order
+        with closing(prefetched(lambda i: read_frame(store, i), selected)) as reads:
+            for index, read in reads:
+                try:
+                    frame = self._frame(
+                        store,
+                        index,
+                        read,
+                        align,
+                        k_color,
+                        k_depth,
+                        color_size,
+                        depth_size,
+                        points,
+                        owner,
+                        bounds,
+                        weights,
+                        instances,
+                        stats,
+                    )
+                except SourceError as err:
+                    first_error = first_error or err
+                    self._defect(stats, _frame_reason(err), err)
+                    continue
+                if frame is not None:
+                    frames.append(frame)
+                    if color_size[0] is None:  # no size in the meta: the first image fixes it
+                        color_size = (frame.width, frame.height)
         stats["frames_kept"] = len(frames)
         if not frames:
             why = _skip_summary(stats)
@@ -722,6 +737,7 @@ class ScanNetSource(Source):
         self,
         store: ExportFrames | SensFrames,
         index: int,
+        read: FrameRead,
         align: np.ndarray,
         k_color: np.ndarray,
         k_depth: np.ndarray | None,
@@ -734,7 +750,7 @@ class ScanNetSource(Source):
         instances: list[_Instance],
         stats: dict[str, int],
     ) -> FrameRecord | None:
-        pose = store.pose(index)
+        pose = read.pose()
         problem = pose_problem(pose)
         if problem is not None:  # lost tracking etc.: normal data, never fatal
             key = f"frames_skipped_pose_{problem}"
@@ -749,7 +765,7 @@ class ScanNetSource(Source):
                 files.REEXPORT,
             )
         depth_path = store.depth_path(index)
-        depth = store.depth(index)
+        depth = read.depth()
         if k_depth is None:
             # no depth intrinsics anywhere: assume the depth map spans the colour field of view
             scale = np.diag([depth_size[0] / width, depth_size[1] / height, 1.0])

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ladderdata.errors import SourceError
+from ladderdata.geometry.transforms import pose_problem
 from ladderdata.sources import scannet_files as files
 from ladderdata.sources.sens import SensError, SensFile
 
@@ -179,3 +181,45 @@ class SensFrames:
     def close(self) -> None:
         """Close the `.sens` file."""
         self.file.close()
+
+
+@dataclass(frozen=True)
+class FrameRead:
+    """A frame's pose and depth map as read ahead of its turn (`threads.prefetched`): each is the value or
+    the exception reading it raised, re-raised by `pose()` / `depth()` when the frame is processed, so a
+    bad file fails at the same point as when read in turn."""
+
+    pose_or_error: np.ndarray | Exception
+    depth_or_error: np.ndarray | Exception | None
+    """None: not read, because the pose is missing or unusable (the frame is skipped without it)."""
+
+    def pose(self) -> np.ndarray:
+        """The camera-to-world pose (raises what reading it raised)."""
+        return _value(self.pose_or_error)
+
+    def depth(self) -> np.ndarray:
+        """The uint16 depth map (raises what reading it raised)."""
+        if self.depth_or_error is None:
+            raise RuntimeError("depth of a frame with an unusable pose was not read")
+        return _value(self.depth_or_error)
+
+
+def _value(got: np.ndarray | Exception) -> np.ndarray:
+    if isinstance(got, Exception):
+        raise got
+    return got
+
+
+def read_frame(store: ExportFrames | SensFrames, index: int) -> FrameRead:
+    """Read frame `index`'s pose and, when the pose is usable, its depth (the costly decode, which
+    releases the GIL: run ahead on a thread, it overlaps the previous frame's visibility)."""
+    try:
+        pose = store.pose(index)
+    except Exception as err:  # noqa: BLE001 - handed back and re-raised in turn by FrameRead.pose
+        return FrameRead(err, None)
+    if pose_problem(pose) is not None:
+        return FrameRead(pose, None)
+    try:
+        return FrameRead(pose, store.depth(index))
+    except Exception as err:  # noqa: BLE001 - re-raised in turn by FrameRead.depth
+        return FrameRead(pose, err)

@@ -32,7 +32,11 @@ from typing import Any, Literal
 
 from ladderdata.errors import OutputError, SourceError
 from ladderdata.io import sha256_file, write_bytes_atomic, write_json_atomic
+from ladderdata.threads import ordered_map
 from ladderdata.writers.layout import BuildLayout
+
+COPY_BATCH = 64
+"""Images copied at a time (on `threads.ordered_map`'s threads) between progress updates."""
 
 MediaPolicy = Literal["copy", "reference"]
 
@@ -236,34 +240,42 @@ def write_media(
             and not (layout.image(rel).is_file() and sha256_file(layout.image(rel)) == e.sha256)
         }
         decoded = _decoded(missing, source_roots)
-        for rel in sorted(entries):
-            entry = entries[rel]
-            dest = layout.image(rel)
+
+        def place(rel: str) -> bool:
+            """Put one image in images/ (True: written, False: the file there already holds it)."""
+            entry, dest = entries[rel], layout.image(rel)
             if rel in decoded:
                 write_bytes_atomic(dest, decoded[rel])
-                copied += 1
-            elif dest.is_file() and sha256_file(dest) == entry.sha256:
-                reused += 1
+                return True
+            if dest.is_file() and sha256_file(dest) == entry.sha256:
+                return False
+            if entry.raw or read_unfiled is None:
+                src: str | Path = Path(source_roots[entry.source]) / entry.raw
+                try:
+                    data = src.read_bytes()
+                except FileNotFoundError:
+                    raise SourceError.at(
+                        src, "image vanished during the build", "restore it and resume"
+                    ) from None
             else:
-                if entry.raw or read_unfiled is None:
-                    src: str | Path = Path(source_roots[entry.source]) / entry.raw
-                    try:
-                        data = src.read_bytes()
-                    except FileNotFoundError:
-                        raise SourceError.at(
-                            src, "image vanished during the build", "restore it and resume"
-                        ) from None
-                else:
-                    src = f"{entry.source} scan {entry.scan_id} frame {entry.frame_index}"
-                    data = read_unfiled(entry)
-                if hashlib.sha256(data).hexdigest() != entry.sha256:
-                    raise OutputError.at(
-                        src, "image changed during the build (sha256 differs)", "rebuild with --overwrite"
-                    )
-                write_bytes_atomic(dest, data)
-                copied += 1
-            if on_copy is not None:
-                on_copy(1)
+                src = f"{entry.source} scan {entry.scan_id} frame {entry.frame_index}"
+                data = read_unfiled(entry)
+            if hashlib.sha256(data).hexdigest() != entry.sha256:
+                raise OutputError.at(
+                    src, "image changed during the build (sha256 differs)", "rebuild with --overwrite"
+                )
+            write_bytes_atomic(dest, data)
+            return True
+
+        # a batch of images at a time on threads: reading, hashing and each file's fsync wait release
+        # the GIL; every image is still its own atomic file, so an interrupted copy keeps what it wrote
+        ordered = sorted(entries)
+        for start in range(0, len(ordered), COPY_BATCH):
+            for written in ordered_map(place, ordered[start : start + COPY_BATCH]):
+                copied += written
+                reused += not written
+                if on_copy is not None:
+                    on_copy(1)
         _prune(layout.media_root, {layout.image(rel) for rel in entries})
     write_json_atomic(
         layout.media_json,

@@ -18,11 +18,13 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 
 from ladderdata.io import atomic_path
+from ladderdata.threads import ordered_map
 from ladderdata.writers.layout import BuildLayout
 
 PREVIEW_SIDE = 320
@@ -56,10 +58,11 @@ def select_rows(rows: Iterable[dict[str, Any]], limit: int) -> list[dict[str, An
     return out
 
 
-def _frame_bytes(layout: BuildLayout, relpath: str) -> bytes:
+def shrink_frame(image: Path | BinaryIO) -> bytes:
+    """A frame as the preview embeds it: at most PREVIEW_SIDE pixels on the long side, JPEG."""
     from PIL import Image
 
-    with Image.open(layout.image(relpath)) as im:
+    with Image.open(image) as im:
         im.draft("RGB", (PREVIEW_SIDE, PREVIEW_SIDE))  # JPEG: decode at a reduced DCT scale (4-8x cheaper)
         im = im.convert("RGB")
         im.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
@@ -147,12 +150,13 @@ def write_preview(layout: BuildLayout, limit: int) -> int:
     chosen = select_rows(rows, limit) if limit > 0 else []
     if not chosen:
         return 0
-    cache: dict[str, bytes] = {}
+    # every distinct frame shrunk once, on threads (Pillow decodes, resamples and encodes without the
+    # GIL); the bytes of each depend only on its file, so the shard does not depend on the thread count
+    relpaths = sorted({p for r in chosen for p in r["image"]})
+    shrunk = dict(zip(relpaths, ordered_map(lambda rel: shrink_frame(layout.image(rel)), relpaths), strict=True))
 
     def image(relpath: str) -> dict[str, Any]:
-        if relpath not in cache:
-            cache[relpath] = _frame_bytes(layout, relpath)
-        return {"bytes": cache[relpath], "path": relpath}
+        return {"bytes": shrunk[relpath], "path": relpath}
 
     columns: dict[str, list[Any]] = defaultdict(list)
     for r in chosen:

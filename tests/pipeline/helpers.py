@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -23,15 +24,17 @@ DETERMINISTIC = (
 
 
 def run_cli(
-    *args: str | Path, cwd: Path | None = None, timeout: int = 600
+    *args: str | Path, cwd: Path | None = None, timeout: int = 600, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m ladderdata.cli.app <args>` in a subprocess (the real entry point, exit codes and all)."""
+    """`python -m ladderdata.cli.app <args>` in a subprocess (the real entry point, exit codes and all);
+    `env` adds to (or overrides) this process's environment."""
     return subprocess.run(
         [sys.executable, "-m", "ladderdata.cli.app", *map(str, args)],
         cwd=cwd or REPO,
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
     )
 
 

@@ -193,6 +193,23 @@ def test_workers_1_and_2_give_identical_bytes(
     assert outs[1] == outs[2] == digests(sample_build)
 
 
+@pytest.mark.slow
+def test_thread_count_does_not_change_a_byte(
+    sample_build: Path, sample_build_manifest: dict, tmp_path: Path
+) -> None:
+    """Scenes read with the depth read ahead and the room beside the frames, images checked, copied and
+    shrunk for the preview on threads: the same bytes as everything in one thread, scene records too."""
+    manifest = manifest_file(tmp_path, sample_build_manifest)
+    out = tmp_path / "one-thread"
+    proc = run_cli("build", "-m", manifest, "--out", out, "--quiet", env={"LADDERDATA_THREADS": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert digests(out) == digests(sample_build)
+    assert list((out / "data" / "preview").glob("*.parquet"))
+    for kept in [*(sample_build / "scenes").glob("*.json"), *(sample_build / "images").rglob("*.jpg")]:
+        rel = kept.relative_to(sample_build)
+        assert (out / rel).read_bytes() == kept.read_bytes(), rel
+
+
 def test_injected_duplicate_is_removed(
     sample_build: Path, tmp_path: Path, sample_build_manifest: dict
 ) -> None:

@@ -189,6 +189,14 @@ def table(results: dict[str, Any]) -> str:
             f"CPU) -> speed-up {_f(sp['ratio'])}x (scans stage {_f(sp.get('ratio_scans_stage'))}x; peak MB "
             f"{_mb(sp.get('peak_w1'))} / {_mb(sp.get('peak_w2'))}{extra})"
         )
+    th = results.get("threads")
+    if th:
+        lines.append(
+            f"threads ({th['scans']} scans, 1 worker): LADDERDATA_THREADS=1 {_f(th['one_thread'], '.1f')} s "
+            f"({_f(th.get('cpu_one_thread'), '.0f')} s CPU), default {_f(th['default'], '.1f')} s "
+            f"({_f(th.get('cpu_default'), '.0f')} s CPU) -> {_f(th['ratio'])}x (the 1-worker build above "
+            "already uses a second core for decoding, so 2 workers add less to it)"
+        )
     cached = results.get("cached_rebuild")
     if cached:
         lines.append(

@@ -3,13 +3,15 @@
 In one run, on procedural scans in ScanNet layout (bench/scans.py, cached under bench/_work/):
 
 1. for each size (scans): a fresh `--workers 1` local build (wall time, scans/s, samples/s, peak RSS
-   of the build's process tree) and the decode floor of the same scans (bench/floor.py), each
+   of the build's process tree) and the three floors of the same scans (bench/floor.py: decode,
+   with every shipped colour image decoded, and the output floor with the preview's frames), each
    BENCH_REPEATS times with the sizes interleaved, the fastest kept; then video decoding of the
    smallest size's scans as 24 fps clips, sparse and dense, against its floors (bench/video.py);
 2. the linear fit of build time against scans (slope, intercept, R^2);
 3. `--workers 1` vs `--workers 2`, locally and on Ray (private runtime, start-up included and shown),
-   each run BENCH_REPEATS times interleaved, the fastest kept (other work on a shared machine only
-   ever slows a run down);
+   and `--workers 1` on one thread (`LADDERDATA_THREADS=1`: what the threads add), each run
+   BENCH_REPEATS times interleaved, the fastest kept (other work on a shared machine only ever slows
+   a run down);
 4. the output bytes of every variant compared with the local `--workers 1` build;
 5. re-generation with another seed on the cached scene records (`--overwrite` keeps `scenes/`);
 6. generation speed (bench/generation.py): CPU ms per emitted sample per family with the per-scan caps
@@ -103,8 +105,10 @@ def build(
     executor: str,
     fresh: bool = True,
     seed: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One measured build subprocess (bench.build_once); returns its figures."""
+    """One measured build subprocess (bench.build_once), `env` added to its environment; returns its
+    figures."""
     out = work / "builds" / name
     if fresh and out.exists():
         shutil.rmtree(out)
@@ -117,7 +121,7 @@ def build(
     if seed is not None:
         cmd += ["--seed", str(seed)]
     log(f"build {name} ({executor}, {workers} worker(s)) ...")
-    m = run_measured(cmd, cwd=REPO)
+    m = run_measured(cmd, cwd=REPO, env=None if env is None else {**os.environ, **env})
     if m.returncode != 0:
         raise SystemExit(f"bench build {name} failed (exit {m.returncode}):\n{m.stderr[-4000:]}")
     got = json.loads(report.read_text(encoding="utf-8"))
@@ -351,19 +355,25 @@ def main(argv: list[str] | None = None) -> int:
 
     # Worker comparisons: each variant `repeats` times, interleaved, best (least disturbed) run kept:
     # on a shared machine other work steals cores at random, and the minimum is the least-noisy estimate.
-    variants = [("local_w1", "local", 1), ("local_w2", "local", 2)]
+    # local_w1_t1: one worker on one thread (LADDERDATA_THREADS=1), what the threads add to --workers 1
+    one_thread = {"LADDERDATA_THREADS": "1"}
+    variants = [
+        ("local_w1", "local", 1, None),
+        ("local_w2", "local", 2, None),
+        ("local_w1_t1", "local", 1, one_thread),
+    ]
     if with_ray:
-        variants += [("ray_w1", "ray", 1), ("ray_w2", "ray", 2)]
-    tries: dict[str, list[dict[str, Any]]] = {key: [] for key, _ex, _w in variants}
+        variants += [("ray_w1", "ray", 1, None), ("ray_w2", "ray", 2, None)]
+    tries: dict[str, list[dict[str, Any]]] = {key: [] for key, _ex, _w, _env in variants}
     digests: dict[str, dict[str, str]] = {}
     if speed_size in sizes:  # the size sweep already ran local --workers 1 at this size
         tries["local_w1"] = list(size_tries[speed_size])
         digests["local_w1"] = local_w1_digest
         variants = variants[1:]
     for _round in range(repeats):
-        for key, executor, workers in variants:
+        for key, executor, workers, env in variants:
             name = f"{key.replace('_', '-')}-{speed_size}"
-            got = build(work, manifests[speed_size], name, workers=workers, executor=executor)
+            got = build(work, manifests[speed_size], name, workers=workers, executor=executor, env=env)
             tries[key].append(got)
             digests[key] = tree_digest(Path(got["out"]))
     runs = {key: _fastest(runs_of_key) for key, runs_of_key in tries.items()}
@@ -388,6 +398,16 @@ def main(argv: list[str] | None = None) -> int:
             "all_w2": w2["all_seconds"],
         }
     results["speedup"] = speedup
+    single = runs.get("local_w1_t1")
+    if single:
+        results["threads"] = {
+            "scans": speed_size,
+            "one_thread": single["seconds"],
+            "default": runs["local_w1"]["seconds"],
+            "ratio": single["seconds"] / runs["local_w1"]["seconds"],
+            "cpu_one_thread": single.get("cpu_seconds"),
+            "cpu_default": runs["local_w1"].get("cpu_seconds"),
+        }
 
     reference = digests["local_w1"]
     results["identical"] = {

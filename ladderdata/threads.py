@@ -31,8 +31,24 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+_default: int | None = None  # set in worker processes that share the machine (set_default)
+
+
+def set_default(threads: int) -> None:
+    """Make `threads` this process's default thread count (a worker of a pool that shares the cores
+    gets its share, a Ray task the one CPU it reserved); `LADDERDATA_THREADS` still wins."""
+    global _default
+    _default = max(1, int(threads))
+
+
+def core_share(processes: int) -> int:
+    """Each of `processes` worker processes' share of the usable cores (at least 1)."""
+    return max(1, usable_cores() // max(1, processes))
+
+
 def thread_count() -> int:
-    """Threads for decoding in this process: `LADDERDATA_THREADS`, else the usable cores up to MAX_THREADS."""
+    """Threads for decoding in this process: `LADDERDATA_THREADS`, else the default a worker pool set
+    (`set_default`), else the usable cores; at most MAX_THREADS unless the variable says more."""
     raw = os.environ.get(ENV_THREADS, "").strip()
     if raw:
         try:
@@ -42,7 +58,7 @@ def thread_count() -> int:
         if value < 1:
             raise ValueError(f"{ENV_THREADS}={raw!r}: give at least 1 thread")
         return value
-    return max(1, min(MAX_THREADS, usable_cores()))
+    return max(1, min(MAX_THREADS, usable_cores() if _default is None else _default))
 
 
 def ordered_map(fn: Callable[[T], R], items: Sequence[T], threads: int | None = None) -> list[R]:

@@ -135,3 +135,20 @@ def test_beside_passes_an_interrupt_through(monkeypatch: pytest.MonkeyPatch) -> 
 
     with pytest.raises(KeyboardInterrupt):
         beside(lambda: (_ for _ in ()).throw(Boom("first")), interrupted)
+
+
+def _worker_threads(_: int) -> int:
+    return thread_count()
+
+
+def test_pool_workers_take_their_share_of_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ladderdata.executors.local import LocalExecutor
+
+    monkeypatch.delenv(threads.ENV_THREADS, raising=False)
+    with LocalExecutor(workers=2) as pool:
+        got = set(pool.imap_unordered(_worker_threads, [0, 1, 2]))
+    assert got == {min(threads.MAX_THREADS, max(1, threads.usable_cores() // 2))}
+    assert thread_count() == min(threads.MAX_THREADS, threads.usable_cores())  # the driver keeps all
+    monkeypatch.setenv(threads.ENV_THREADS, "3")  # the setting wins in the workers too
+    with LocalExecutor(workers=2) as pool:
+        assert set(pool.imap_unordered(_worker_threads, [0, 1])) == {3}

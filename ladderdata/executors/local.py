@@ -9,11 +9,19 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from itertools import islice
 from typing import TypeVar
 
+from ladderdata import threads
 from ladderdata.executors.base import Executor
 from ladderdata.lifetime import tie_to_parent
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def _init_worker(parent_pid: int, workers: int) -> None:
+    """Pool worker start-up: end with the driver, and use this worker's share of the cores for threads
+    (two workers on two cores each run single-threaded instead of contending with 4 threads)."""
+    tie_to_parent(parent_pid)
+    threads.set_default(threads.core_share(workers))
 
 
 class LocalExecutor(Executor):
@@ -38,8 +46,8 @@ class LocalExecutor(Executor):
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=tie_to_parent,
-                initargs=(os.getpid(),),
+                initializer=_init_worker,
+                initargs=(os.getpid(), self.workers),
             )
         return self._pool
 

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
+from ladderdata import threads
 from ladderdata.errors import ConfigError, LadderDataError
 from ladderdata.executors.base import Executor
 from ladderdata.executors.reaper import SESSION_ENV
@@ -189,7 +190,9 @@ class RayExecutor(Executor):
 
 
 def _apply(fn: Callable[[T], R], task: T) -> R:
-    """The Ray task: any picklable callable (builtins too) applied to one task."""
+    """The Ray task: any picklable callable (builtins too) applied to one task, on one thread (the task
+    reserved one CPU: `num_cpus=1`)."""
+    threads.set_default(1)
     return fn(task)
 
 

@@ -154,7 +154,8 @@ def _media(
     samples: list[QASample], scene: SceneRecord, task: ScanTask, adapter: Source
 ) -> tuple[dict[str, dict[str, Any]], dict[int, str]]:
     """Media entries of every image the samples use (decoding and hashing run here, in parallel over
-    scans, and on `threads.ordered_map`'s threads within a scan), and the frames whose colour image is missing or does not decode (frame index -> reason).
+    scans and on `threads.ordered_map`'s threads within one), and the frames whose colour image is
+    missing or does not decode (frame index -> reason).
 
     The adapter gives each frame's colour bytes and raw file (video frames may lie outside the scene's
     kept frames, e.g. a frame with a lost pose: the adapter finds them all the same)."""
@@ -170,7 +171,8 @@ def _media(
         # the bytes are read here in turn; decoding and hashing them (which release the GIL) run on
         # threads, the results taken in order
         reads = [_colour_read(rel, scene, task, adapter) for rel in batch]
-        for (index, got), rel in zip(ordered_map(_checked, reads), batch, strict=True):
+        checked = ordered_map(lambda read: _checked(read, task), reads)
+        for (index, got), rel in zip(checked, batch, strict=True):
             if isinstance(got, SourceError):  # missing, unreadable or undecodable: the frame goes
                 if task.strict_frames:
                     raise got
@@ -188,7 +190,6 @@ class _ColourRead:
     data: bytes | SourceError
     raw: str
     where: str | Path
-    kwargs: dict[str, Any]
 
 
 def _colour_read(rel: str, scene: SceneRecord, task: ScanTask, adapter: Source) -> _ColourRead:
@@ -203,21 +204,22 @@ def _colour_read(rel: str, scene: SceneRecord, task: ScanTask, adapter: Source) 
         data=data,
         raw=raw_relpath(path.absolute(), Path(task.source["root"])) if path is not None else "",
         where=path if path is not None else f"{scene.scan_id} frame {index}",
-        kwargs={
-            "scan_id": task.scan_id,
-            "source": task.source["name"],
-            "licensed": bool(task.source["licensed"]),
-        },
     )
 
 
-def _checked(read: _ColourRead) -> tuple[int, MediaEntry | SourceError]:
+def _checked(read: _ColourRead, task: ScanTask) -> tuple[int, MediaEntry | SourceError]:
     """Decode and hash one read (on a thread): its media entry, or the error that drops its frame."""
     if isinstance(read.data, SourceError):
         return read.index, read.data
     try:
         entry = media_entry_from_bytes(
-            frame_index=read.index, data=read.data, raw=read.raw, where=read.where, **read.kwargs
+            scan_id=task.scan_id,
+            frame_index=read.index,
+            data=read.data,
+            raw=read.raw,
+            source=task.source["name"],
+            licensed=bool(task.source["licensed"]),
+            where=read.where,
         )
     except SourceError as err:
         return read.index, err

@@ -692,7 +692,7 @@ class ScanNetSource(Source):
             stats["frames_skipped_missing_pose"] = unposed
         frames: list[FrameRecord] = []
         first_error: SourceError | None = None
-        # each frame's pose and depth are read one step ahead on a thread, overlapping the depth decode
+        # poses and depth maps are read up to four frames ahead on a thread, overlapping the depth decode
         # with the previous frame's visibility; frames are still processed one at a time, in order
         with closing(prefetched(lambda i: read_frame(store, i), selected)) as reads:
             for index, read in reads:

@@ -153,7 +153,9 @@ def write_preview(layout: BuildLayout, limit: int) -> int:
     # every distinct frame shrunk once, on threads (Pillow decodes, resamples and encodes without the
     # GIL); the bytes of each depend only on its file, so the shard does not depend on the thread count
     relpaths = sorted({p for r in chosen for p in r["image"]})
-    shrunk = dict(zip(relpaths, ordered_map(lambda rel: shrink_frame(layout.image(rel)), relpaths), strict=True))
+    shrunk = dict(
+        zip(relpaths, ordered_map(lambda rel: shrink_frame(layout.image(rel)), relpaths), strict=True)
+    )
 
     def image(relpath: str) -> dict[str, Any]:
         return {"bytes": shrunk[relpath], "path": relpath}

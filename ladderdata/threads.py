@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
+from ladderdata.errors import ConfigError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -48,15 +50,18 @@ def core_share(processes: int) -> int:
 
 def thread_count() -> int:
     """Threads for decoding in this process: `LADDERDATA_THREADS`, else the default a worker pool set
-    (`set_default`), else the usable cores; at most MAX_THREADS unless the variable says more."""
+    (`set_default`), else the usable cores; at most MAX_THREADS unless the variable says more.
+    ConfigError (one line, naming the variable) when the variable is not a whole number >= 1."""
     raw = os.environ.get(ENV_THREADS, "").strip()
     if raw:
         try:
             value = int(raw)
         except ValueError:
-            raise ValueError(f"{ENV_THREADS}={raw!r}: give a whole number of threads, e.g. 2") from None
+            value = 0
         if value < 1:
-            raise ValueError(f"{ENV_THREADS}={raw!r}: give at least 1 thread")
+            raise ConfigError(
+                f"{ENV_THREADS}={raw!r}: set a whole number of threads, at least 1 (e.g. 2), or unset it"
+            )
         return value
     return max(1, min(MAX_THREADS, usable_cores() if _default is None else _default))
 

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from ladderdata import threads
+from ladderdata.errors import ConfigError
 from ladderdata.threads import beside, ordered_map, prefetched, thread_count
 
 
@@ -58,7 +59,7 @@ def test_thread_count_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert thread_count() == min(threads.MAX_THREADS, threads.usable_cores())
     for bad in ("0", "two"):
         monkeypatch.setenv(threads.ENV_THREADS, bad)
-        with pytest.raises(ValueError, match="LADDERDATA_THREADS"):
+        with pytest.raises(ConfigError, match="LADDERDATA_THREADS"):
             thread_count()
 
 

@@ -29,6 +29,7 @@ from ladderdata.pipeline.state import is_done, prepare_output, record_outcome
 from ladderdata.records import Family
 from ladderdata.sources import SOURCES
 from ladderdata.sources.base import scan_id_problem
+from ladderdata.threads import thread_count
 from ladderdata.validators.decontam import partition_scans, refuse_intersection
 from ladderdata.writers.layout import BuildLayout
 
@@ -172,6 +173,7 @@ def run_build(
 ) -> BuildSummary:
     """Build `config` into `options.out` (see module docstring)."""
     reporter = reporter or NullReporter()
+    thread_count()  # a bad LADDERDATA_THREADS fails here, in one line, before any work
     layout = BuildLayout(Path(options.out))
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()

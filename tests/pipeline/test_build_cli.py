@@ -210,6 +210,18 @@ def test_thread_count_does_not_change_a_byte(
         assert (out / rel).read_bytes() == kept.read_bytes(), rel
 
 
+def test_a_bad_thread_setting_is_one_line_before_any_work(
+    sample_build_manifest: dict, tmp_path: Path
+) -> None:
+    manifest = manifest_file(tmp_path, sample_build_manifest)
+    out = tmp_path / "bad-threads"
+    proc = run_cli("build", "-m", manifest, "--out", out, env={"LADDERDATA_THREADS": "two"})
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "LADDERDATA_THREADS='two'" in lines[0] and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
 def test_injected_duplicate_is_removed(
     sample_build: Path, tmp_path: Path, sample_build_manifest: dict
 ) -> None:

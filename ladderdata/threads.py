@@ -76,9 +76,12 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], threads: int | None = 
         return list(pool.map(fn, items))
 
 
-def prefetched(fn: Callable[[T], R], items: Iterable[T], lookahead: int = 4) -> Iterator[tuple[T, R]]:
-    """`(x, fn(x))` for each item in order, computing up to `lookahead` items ahead on one background
-    thread while the caller works on the current one (memory stays bounded by the window).
+def prefetched(
+    fn: Callable[[T], R], items: Iterable[T], lookahead: int = 4, threads: int = 1
+) -> Iterator[tuple[T, R]]:
+    """`(x, fn(x))` for each item in order, computing up to `lookahead` items ahead on `threads`
+    background threads while the caller works on the current one. `items` is drawn lazily, as the
+    window allows, so memory stays bounded by the window however long the input.
 
     `fn` should return errors it expects as values: an exception it raises is re-raised here when its
     item's turn comes. Leaving the loop early cancels what has not started; with one thread
@@ -88,11 +91,10 @@ def prefetched(fn: Callable[[T], R], items: Iterable[T], lookahead: int = 4) -> 
         for x in items:
             yield x, fn(x)
         return
-    it = iter(items)
     window: deque[tuple[T, Future[R]]] = deque()
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         try:
-            for x in it:
+            for x in items:
                 window.append((x, pool.submit(fn, x)))
                 if len(window) > lookahead:
                     head, fut = window.popleft()

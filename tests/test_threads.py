@@ -153,3 +153,27 @@ def test_pool_workers_take_their_share_of_the_cores(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(threads.ENV_THREADS, "3")  # the setting wins in the workers too
     with LocalExecutor(workers=2) as pool:
         assert set(pool.imap_unordered(_worker_threads, [0, 1])) == {3}
+
+
+def test_prefetched_on_several_threads_keeps_order_and_draws_input_lazily(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(threads.ENV_THREADS, "4")
+    drawn: list[int] = []
+
+    def source():
+        for x in range(30):
+            drawn.append(x)
+            yield x
+
+    names: set[str] = set()
+
+    def fn(x: int) -> int:
+        names.add(threading.current_thread().name)
+        return slow_square(x % 10)
+
+    for x, y in prefetched(fn, source(), lookahead=5, threads=3):
+        assert y == (x % 10) ** 2
+        assert max(drawn) <= x + 5  # the input is read no further ahead than the window
+    assert drawn == list(range(30))
+    assert threading.current_thread().name not in names and len(names) > 1

@@ -12,6 +12,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from ladderdata.pipeline.coldstart import facts_jsonl
 from ladderdata.records import Family, QASample, SceneRecord
 from ladderdata.sources import SOURCES
 from ladderdata.sources.base import Source
-from ladderdata.threads import ordered_map
+from ladderdata.threads import prefetched, thread_count
 from ladderdata.writers.media import MediaEntry, media_entry_from_bytes, raw_relpath, video_media_entries
 
 
@@ -78,8 +79,8 @@ class ScanOutcome:
     seconds: float = 0.0
 
 
-MEDIA_BATCH = 64
-"""Used colour images read, then decoded and hashed, at a time (bounds the bytes held per scan)."""
+MEDIA_WINDOW = 64
+"""Used colour images read ahead of their decode check and hash (bounds the bytes held per scan)."""
 UNDECODABLE = "frames_skipped_color_undecodable"
 """Scene-stats key of frames dropped because their colour image does not decode completely."""
 
@@ -154,7 +155,7 @@ def _media(
     samples: list[QASample], scene: SceneRecord, task: ScanTask, adapter: Source
 ) -> tuple[dict[str, dict[str, Any]], dict[int, str]]:
     """Media entries of every image the samples use (decoding and hashing run here, in parallel over
-    scans and on `threads.ordered_map`'s threads within one), and the frames whose colour image is
+    scans and on `threads.prefetched`'s threads within one), and the frames whose colour image is
     missing or does not decode (frame index -> reason).
 
     The adapter gives each frame's colour bytes and raw file (video frames may lie outside the scene's
@@ -165,20 +166,19 @@ def _media(
     decoded = [rel for rel in used if rel.startswith(f"{task.scan_id}/video/")]
     if decoded:
         entries.update(_video_media(decoded, scene, task))
+    # the bytes are read here in turn, MEDIA_WINDOW images ahead at most; decoding and hashing them
+    # (which release the GIL) run on threads, the results taken in order
     pending = [rel for rel in used if rel not in entries]
-    for start in range(0, len(pending), MEDIA_BATCH):
-        batch = pending[start : start + MEDIA_BATCH]
-        # the bytes are read here in turn; decoding and hashing them (which release the GIL) run on
-        # threads, the results taken in order
-        reads = [_colour_read(rel, scene, task, adapter) for rel in batch]
-        checked = ordered_map(lambda read: _checked(read, task), reads)
-        for (index, got), rel in zip(checked, batch, strict=True):
+    reads = (_colour_read(rel, scene, task, adapter) for rel in pending)
+    checked = prefetched(lambda read: _checked(read, task), reads, MEDIA_WINDOW, thread_count())
+    with closing(checked):
+        for read, got in checked:
             if isinstance(got, SourceError):  # missing, unreadable or undecodable: the frame goes
                 if task.strict_frames:
                     raise got
-                bad[index] = str(got)
+                bad[read.index] = str(got)
                 continue
-            entries[rel] = got.to_dict()
+            entries[read.rel] = got.to_dict()
     return entries, bad
 
 
@@ -186,6 +186,7 @@ def _media(
 class _ColourRead:
     """One used frame's colour bytes (or the error reading them) and what its media entry records."""
 
+    rel: str
     index: int
     data: bytes | SourceError
     raw: str
@@ -200,6 +201,7 @@ def _colour_read(rel: str, scene: SceneRecord, task: ScanTask, adapter: Source) 
     except SourceError as err:
         data = err
     return _ColourRead(
+        rel=rel,
         index=index,
         data=data,
         raw=raw_relpath(path.absolute(), Path(task.source["root"])) if path is not None else "",
@@ -207,10 +209,10 @@ def _colour_read(rel: str, scene: SceneRecord, task: ScanTask, adapter: Source) 
     )
 
 
-def _checked(read: _ColourRead, task: ScanTask) -> tuple[int, MediaEntry | SourceError]:
+def _checked(read: _ColourRead, task: ScanTask) -> MediaEntry | SourceError:
     """Decode and hash one read (on a thread): its media entry, or the error that drops its frame."""
     if isinstance(read.data, SourceError):
-        return read.index, read.data
+        return read.data
     try:
         entry = media_entry_from_bytes(
             scan_id=task.scan_id,
@@ -222,8 +224,8 @@ def _checked(read: _ColourRead, task: ScanTask) -> tuple[int, MediaEntry | Sourc
             where=read.where,
         )
     except SourceError as err:
-        return read.index, err
-    return read.index, entry
+        return err
+    return entry
 
 
 def _video_media(rels: list[str], scene: SceneRecord, task: ScanTask) -> dict[str, dict[str, Any]]:

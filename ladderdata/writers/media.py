@@ -26,17 +26,18 @@ import hashlib
 import io
 import os
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from ladderdata.errors import OutputError, SourceError
 from ladderdata.io import sha256_file, write_bytes_atomic, write_json_atomic
-from ladderdata.threads import ordered_map
+from ladderdata.threads import prefetched, thread_count
 from ladderdata.writers.layout import BuildLayout
 
-COPY_BATCH = 64
-"""Images copied at a time (on `threads.ordered_map`'s threads) between progress updates."""
+COPY_WINDOW = 64
+"""Images placed ahead of the one being counted (on `threads.prefetched`'s threads)."""
 
 MediaPolicy = Literal["copy", "reference"]
 
@@ -267,11 +268,12 @@ def write_media(
             write_bytes_atomic(dest, data)
             return True
 
-        # a batch of images at a time on threads: reading, hashing and each file's fsync wait release
-        # the GIL; every image is still its own atomic file, so an interrupted copy keeps what it wrote
-        ordered = sorted(entries)
-        for start in range(0, len(ordered), COPY_BATCH):
-            for written in ordered_map(place, ordered[start : start + COPY_BATCH]):
+        # images are placed on threads, COPY_WINDOW ahead at most: reading, hashing and each file's
+        # fsync wait release the GIL; every image is still its own atomic file, so an interrupted copy
+        # keeps what it wrote
+        placed = prefetched(place, sorted(entries), COPY_WINDOW, thread_count())
+        with closing(placed):
+            for _rel, written in placed:
                 copied += written
                 reused += not written
                 if on_copy is not None:
